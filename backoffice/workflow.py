@@ -1,0 +1,345 @@
+"""The workflow of an action de formation: three indicators and one transition table.
+
+Pure Python: services compute the `Facts` the guards need from the database, call `apply()`
+and store the returned `State`. SPEC section 3 lives in `TRANSITIONS`, as data; `apply`,
+`allowed_events` and `is_read_only_for` derive from it, so a rule changes in one place.
+Where the SPEC is silent, the choice is commented on its row ("Silent in SPEC").
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class Controle(StrEnum):  # Indicateur de contrôle
+    EN_REDACTION = "en_redaction"
+    A_CONTROLER = "a_controler"
+    A_MODIFIER = "a_modifier"
+    VISE = "vise"
+    INACTIF = "inactif"
+
+
+class Publication(StrEnum):  # Indicateur de publication
+    BROUILLON = "brouillon"
+    EN_REDACTION = "en_redaction"
+    DIFFUSABLE = "diffusable"
+    ARCHIVE = "archive"
+    A_SUPPRIMER = "a_supprimer"
+
+
+class EtatFiche(StrEnum):  # État de la fiche
+    CREE = "cree"
+    ARCHIVE = "archive"
+    DESARCHIVE = "desarchive"
+
+
+class Event(StrEnum):  # A button of the fiche (or a background job)
+    CREER = "creer"
+    ENREGISTRER = "enregistrer"
+    SOUMETTRE = "soumettre"
+    VISER = "viser"
+    DEMANDER_COMPLETUDE = "demander_completude"
+    ARCHIVER = "archiver"
+    DESARCHIVER = "desarchiver"
+    INACTIVER = "inactiver"
+    REACTIVER = "reactiver"
+    DUPLIQUER = "dupliquer"
+
+
+class Actor(StrEnum):
+    """Who fires the event, relative to the action (computed by the caller)."""
+    OWNER = "organisme_proprietaire"  # an organisme user attached to the action's organisme
+    OTHER_ORGANISME = "organisme_tiers"
+    DOCUMENTALISTE = "documentaliste"
+    FINANCEUR = "financeur"
+    SUPPORT = "support"
+    ADMIN = "admin"
+    ROBOT = "robot"
+
+
+@dataclass(frozen=True)
+class State:
+    controle: Controle
+    publication: Publication
+    fiche: EtatFiche
+
+    def __post_init__(self):
+        # Accept the raw strings stored in the database; fail loudly on an unknown value.
+        object.__setattr__(self, "controle", Controle(self.controle))
+        object.__setattr__(self, "publication", Publication(self.publication))
+        object.__setattr__(self, "fiche", EtatFiche(self.fiche))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the guards need, computed by the caller from the database."""
+    has_active_session: bool = True  # at least one non-archived session
+    missing_fields: tuple[str, ...] = ()  # French labels of empty mandatory fields
+    doublon_of: str | None = None  # AF_ numero of the action with the same certification
+    conventionnee: bool = False
+    edited_by_owner: bool = False  # not needed by any rule so far
+
+
+class WorkflowError(Exception):
+    """A refused transition. `message` (French) is shown as is; it joins `messages`, one per
+    failed guard in table order; `details` lists the labels of missing mandatory fields."""
+
+    def __init__(self, message: str, event: Event, details: list[str] | None = None,
+                 messages: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.event = event
+        self.details = list(details or [])
+        self.messages = list(messages or [message])
+
+
+INITIAL_STATE = State(Controle.EN_REDACTION, Publication.BROUILLON, EtatFiche.CREE)
+
+LABELS: dict[str, str] = {
+    Controle.EN_REDACTION: "En rédaction",
+    Controle.A_CONTROLER: "À contrôler",
+    Controle.A_MODIFIER: "À modifier",
+    Controle.VISE: "Visé",
+    Controle.INACTIF: "Inactif",
+    Publication.BROUILLON: "Brouillon",
+    Publication.EN_REDACTION: "En rédaction",  # same key as Controle.EN_REDACTION, same label
+    Publication.DIFFUSABLE: "Diffusable",
+    Publication.ARCHIVE: "Archivé",
+    Publication.A_SUPPRIMER: "À supprimer",
+    EtatFiche.CREE: "Créé",
+    EtatFiche.ARCHIVE: "Archivé",  # same key as Publication.ARCHIVE, same label
+    EtatFiche.DESARCHIVE: "Désarchivé",
+}
+
+EVENT_LABELS: dict[Event, str] = {
+    Event.CREER: "Créer",
+    Event.ENREGISTRER: "ENREGISTRER",
+    Event.SOUMETTRE: "SOUMETTRE",
+    Event.VISER: "VISER",
+    Event.DEMANDER_COMPLETUDE: "Demande de complétude",
+    Event.ARCHIVER: "ARCHIVER",
+    Event.DESARCHIVER: "DESARCHIVER",
+    Event.INACTIVER: "Inactivation",  # no button: the Robot's job
+    Event.REACTIVER: "Réactiver",
+    Event.DUPLIQUER: "DUPLIQUER",
+}
+
+_ARCHIVED = "L'action de formation a été archivée sur DOKELIO Ile-de-France."
+# The FAQ's "Comment lire les indicateurs" paragraph: (contrôle, publication) -> meaning.
+LEGEND: list[tuple[tuple[Controle, Publication], str]] = [
+    ((Controle.EN_REDACTION, Publication.BROUILLON),
+     "Il faut la compléter et la soumettre, elle n'est pas visible par l'équipe "
+     "DOKELIO Ile-de-France."),
+    ((Controle.A_CONTROLER, Publication.EN_REDACTION),
+     "L'action de formation nous a été soumise, elle est en cours de contrôle."),
+    ((Controle.A_MODIFIER, Publication.EN_REDACTION),
+     "Vous devez apporter des corrections à l'action de formation et la soumettre au contrôle."),
+    ((Controle.VISE, Publication.DIFFUSABLE),
+     "L'action de formation a été validée par notre équipe, elle est en diffusion et visible "
+     "sur les sites partenaires."),
+    ((Controle.VISE, Publication.ARCHIVE), _ARCHIVED),
+    ((Controle.A_CONTROLER, Publication.ARCHIVE), _ARCHIVED),
+    ((Controle.INACTIF, Publication.A_SUPPRIMER),
+     "L'action de formation n'est pas active, vous n'avez pas la main pour la modifier. "
+     "Veuillez nous contacter."),
+]
+
+NOT_ALLOWED_MESSAGE = "Vous n'avez pas le droit d'effectuer cette opération."
+LOCKED_MESSAGE = ("Cette action de formation est inactive / à supprimer : vous n'avez pas la "
+                  "main pour la modifier. Veuillez contacter l'équipe DOKELIO Ile-de-France "
+                  "à dokelio@iledefrance.fr.")
+CONVENTIONNEE_MESSAGE = ("Seules les documentalistes du CARIF francilien peuvent pré-créer "
+                         "des actions de formation conventionnées.")
+MISSING_FIELDS_MESSAGE = "Les champs obligatoires suivants ne sont pas renseignés : "
+SESSION_MESSAGE = ("L'action de formation ou le module doit comporter au moins une session, "
+                   "et celle-ci doit être non archivée.")
+DOUBLON_MESSAGE = ("Cette action est un doublon de {numero} : une certification = une seule "
+                   "action de formation par organisme.")
+
+
+def state_label(state: State) -> str:
+    """'À contrôler / Diffusable / Créé': the three indicators as the user reads them."""
+    return " / ".join(LABELS[v] for v in (state.controle, state.publication, state.fiche))
+
+
+def is_locked(state: State) -> bool:
+    """Inactif or À supprimer: the organisme no longer has its hand on the action."""
+    return state.controle is Controle.INACTIF or state.publication is Publication.A_SUPPRIMER
+
+
+# ---- guards: name -> check(facts, actor) returning (message, details) or None ----
+
+Failure = tuple[str, list[str]] | None
+
+
+def _mandatory_fields(facts: Facts, actor: Actor) -> Failure:
+    labels = list(facts.missing_fields)
+    return (MISSING_FIELDS_MESSAGE + ", ".join(labels) + ".", labels) if labels else None
+
+
+def _active_session(facts: Facts, actor: Actor) -> Failure:
+    return None if facts.has_active_session else (SESSION_MESSAGE, [])
+
+
+def _not_doublon(facts: Facts, actor: Actor) -> Failure:
+    return (DOUBLON_MESSAGE.format(numero=facts.doublon_of), []) if facts.doublon_of else None
+
+
+def _owner_non_conventionnee(facts: Facts, actor: Actor) -> Failure:
+    return (CONVENTIONNEE_MESSAGE, []) if actor is Actor.OWNER and facts.conventionnee else None
+
+
+GUARDS: dict[str, Callable[[Facts, Actor], Failure]] = {
+    "champs_obligatoires": _mandatory_fields,
+    "session_non_archivee": _active_session,
+    "pas_de_doublon": _not_doublon,
+    "non_conventionnee_pour_organisme": _owner_non_conventionnee,
+}
+SUBMIT_GUARDS = ("champs_obligatoires", "session_non_archivee", "pas_de_doublon")
+
+
+# ---- the table ----
+
+@dataclass(frozen=True)
+class Transition:
+    event: Event
+    actors: frozenset[Actor]
+    allowed_from: Callable[[State], bool]
+    allowed_from_text: str  # completes "… n'est possible que …" in the refusal message
+    result: Callable[[State, Actor], State]
+    guards: tuple[str, ...] = ()
+    locked_for_owner: bool = False  # OWNER refused on Inactif / À supprimer (LOCKED_MESSAGE)
+
+
+def _workable(state: State) -> bool:
+    """Not archived, not À supprimer: the only states in which control moves on."""
+    return state.fiche is not EtatFiche.ARCHIVE and state.publication is not Publication.A_SUPPRIMER
+
+
+def _saved(state: State, actor: Actor) -> State:
+    if state.fiche is EtatFiche.DESARCHIVE:  # FAQ: Visé/En rédaction/Désarchivé -> À modifier
+        return State(Controle.A_MODIFIER, Publication.EN_REDACTION, EtatFiche.CREE)
+    if actor is Actor.OWNER and state.controle is Controle.VISE:
+        # Back to control; publication untouched: partners keep the last visé version.
+        return replace(state, controle=Controle.A_CONTROLER)
+    return state
+
+
+def _submitted(state: State, actor: Actor) -> State:
+    publication = (Publication.DIFFUSABLE if state.publication is Publication.DIFFUSABLE
+                   else Publication.EN_REDACTION)
+    return replace(state, controle=Controle.A_CONTROLER, publication=publication)
+
+
+def _vise(state: State, actor: Actor) -> State:
+    fiche = EtatFiche.CREE if state.fiche is EtatFiche.DESARCHIVE else state.fiche
+    return State(Controle.VISE, Publication.DIFFUSABLE, fiche)
+
+
+def _reactivated(state: State, actor: Actor) -> State:
+    # Silent in SPEC: an archived fiche stays archived (publication Archivé).
+    archived = state.fiche is EtatFiche.ARCHIVE
+    return replace(state, controle=Controle.A_MODIFIER,
+                   publication=Publication.ARCHIVE if archived else Publication.EN_REDACTION)
+
+
+OWNER_AND_DOC = frozenset({Actor.OWNER, Actor.DOCUMENTALISTE})
+DOC = frozenset({Actor.DOCUMENTALISTE})
+
+TRANSITIONS: tuple[Transition, ...] = (
+    # The state given is ignored: the result is the state of the new action.
+    Transition(Event.CREER, OWNER_AND_DOC, lambda s: True, "à tout moment",
+               lambda s, a: INITIAL_STATE, ("non_conventionnee_pour_organisme",)),
+    # As SPEC: also on an archived fiche; nothing archived is diffused before DESARCHIVER.
+    Transition(Event.ENREGISTRER, OWNER_AND_DOC, lambda s: True, "à tout moment", _saved,
+               locked_for_owner=True),
+    # Silent in SPEC: not on an archived fiche nor À supprimer (désarchiver / réactiver first).
+    Transition(Event.SOUMETTRE, OWNER_AND_DOC,
+               lambda s: (s.controle in (Controle.EN_REDACTION, Controle.A_MODIFIER)
+                          and _workable(s)),
+               "pour une action En rédaction ou À modifier, non archivée",
+               _submitted, SUBMIT_GUARDS, locked_for_owner=True),
+    # Silent in SPEC: never on an archived fiche (it would be diffused while archived).
+    Transition(Event.VISER, DOC,
+               lambda s: s.controle is Controle.A_CONTROLER and _workable(s),
+               "pour une action À contrôler, non archivée", _vise, SUBMIT_GUARDS),
+    # Publication unchanged: a diffusable action stays online with its last visé content.
+    # Silent in SPEC: not on an archived fiche (nothing online to correct).
+    Transition(Event.DEMANDER_COMPLETUDE, DOC,
+               lambda s: s.controle in (Controle.A_CONTROLER, Controle.VISE) and _workable(s),
+               "pour une action À contrôler ou Visé, non archivée",
+               lambda s, a: replace(s, controle=Controle.A_MODIFIER)),
+    Transition(Event.ARCHIVER, frozenset({Actor.OWNER, Actor.DOCUMENTALISTE, Actor.ROBOT}),
+               lambda s: s.fiche is not EtatFiche.ARCHIVE, "pour une action non archivée",
+               lambda s, a: replace(s, publication=Publication.ARCHIVE, fiche=EtatFiche.ARCHIVE),
+               locked_for_owner=True),
+    # The caller then asks "Souhaitez-vous gérer vos sessions ?". Silent in SPEC: like every
+    # change, refused to the OF on Inactif / À supprimer (locked_for_owner).
+    Transition(Event.DESARCHIVER, OWNER_AND_DOC,
+               lambda s: s.fiche is EtatFiche.ARCHIVE, "pour une action archivée",
+               lambda s, a: replace(s, publication=Publication.EN_REDACTION,
+                                    fiche=EtatFiche.DESARCHIVE),
+               locked_for_owner=True),
+    # The 120 days since the demande de complétude are checked by the job's query.
+    Transition(Event.INACTIVER, frozenset({Actor.ROBOT}),
+               lambda s: s.controle is Controle.A_MODIFIER, "pour une action À modifier",
+               lambda s, a: replace(s, controle=Controle.INACTIF,
+                                    publication=Publication.A_SUPPRIMER)),
+    Transition(Event.REACTIVER, DOC, is_locked, "pour une action Inactif / À supprimer",
+               _reactivated),
+    # Any state, Inactif included (SPEC: "any"). Silent in SPEC: an organisme may not copy
+    # a conventionnée action, the copy would be a conventionnée created by an OF (see CREER).
+    Transition(Event.DUPLIQUER, OWNER_AND_DOC, lambda s: True, "à tout moment",
+               lambda s, a: INITIAL_STATE, ("non_conventionnee_pour_organisme",)),
+)
+
+TRANSITION_BY_EVENT: dict[Event, Transition] = {t.event: t for t in TRANSITIONS}
+
+
+# ---- derived API ----
+
+def _refusal(transition: Transition, state: State, actor: Actor) -> str | None:
+    """Why `actor` may not fire the transition from `state` (guards aside), or None."""
+    if actor not in transition.actors:
+        return NOT_ALLOWED_MESSAGE
+    if transition.locked_for_owner and actor is Actor.OWNER and is_locked(state):
+        return LOCKED_MESSAGE
+    if not transition.allowed_from(state):
+        return (f"L'opération « {EVENT_LABELS[transition.event]} » n'est possible que "
+                f"{transition.allowed_from_text} (action {state_label(state)}).")
+    return None
+
+
+def _guard_failures(transition: Transition, actor: Actor, facts: Facts) -> list[Failure]:
+    failures = (GUARDS[name](facts, actor) for name in transition.guards)
+    return [failure for failure in failures if failure is not None]
+
+
+def apply(event: Event, state: State, actor: Actor, facts: Facts = Facts()) -> State:
+    """The state after `actor` fires `event` on an action in `state`.
+
+    Raises WorkflowError (French message) when the actor may not fire it, when the
+    state does not allow it, or when guards fail (all failed guards are reported).
+    """
+    transition, actor = TRANSITION_BY_EVENT[Event(event)], Actor(actor)
+    refusal = _refusal(transition, state, actor)
+    if refusal:
+        raise WorkflowError(refusal, transition.event)
+    failures = _guard_failures(transition, actor, facts)
+    if failures:
+        messages = [message for message, _ in failures]
+        details = [label for _, labels in failures for label in labels]
+        raise WorkflowError("\n".join(messages), transition.event, details, messages)
+    return transition.result(state, actor)
+
+
+def allowed_events(state: State, actor: Actor, facts: Facts | None = None) -> list[Event]:
+    """Events `actor` may fire from `state`, in table order (guards ignored if facts is None)."""
+    actor = Actor(actor)
+    return [t.event for t in TRANSITIONS
+            if _refusal(t, state, actor) is None
+            and (facts is None or not _guard_failures(t, actor, facts))]
+
+
+def is_read_only_for(state: State, actor: Actor) -> bool:
+    """True when `actor` may not save the fiche: derived from the ENREGISTRER row."""
+    return _refusal(TRANSITION_BY_EVENT[Event.ENREGISTRER], state, Actor(actor)) is not None
