@@ -380,7 +380,7 @@ ACTION_MANDATORY = {
     "objectif": "Objectif",
     "contenu": "Contenu",
     "resultats_attendus": "Résultats attendus",
-    "niveau_sortie": "Niveau de sortie",
+    "niveau_sortie_code": "Niveau de sortie",
 }
 ACCOMPAGNEMENT_MANDATORY = {**ACTION_MANDATORY, "type_accompagnement": "Type d'accompagnement"}
 SESSION_MANDATORY = {

@@ -608,14 +608,14 @@ def test_latest_end_matches_brute_force_over_three_years(job, latest):
 FULL_ACTION = {
     "type": "action", "modulaire": False, "module_autonome": False, "conventionnee": False,
     "intitule": "CAP Cuisine", "objectif": "Obtenir le CAP", "contenu": "Techniques culinaires",
-    "resultats_attendus": "Diplôme", "niveau_sortie": "3",
+    "resultats_attendus": "Diplôme", "niveau_sortie_code": "3",
 }
 
 
 def test_action_mandatory_labels():
     """The brief's fields and the FAQ's (*) labels are all required."""
     expected = {"intitule": "Intitulé", "objectif": "Objectif", "contenu": "Contenu",
-                "resultats_attendus": "Résultats attendus", "niveau_sortie": "Niveau de sortie",
+                "resultats_attendus": "Résultats attendus", "niveau_sortie_code": "Niveau de sortie",
                 "type": "Action ou module"}
     assert expected.items() <= ACTION_MANDATORY.items()
     assert ACCOMPAGNEMENT_MANDATORY["type_accompagnement"] == "Type d'accompagnement"
@@ -634,7 +634,7 @@ def test_missing_fields_all_missing_in_order():
 
 def test_missing_fields_blank_values():
     """None, blank strings and empty collections count as missing; 0 does not."""
-    values = dict(FULL_ACTION, objectif="   ", contenu=None, niveau_sortie="", type=0)
+    values = dict(FULL_ACTION, objectif="   ", contenu=None, niveau_sortie_code="", type=0)
     assert missing_fields(values) == ("Objectif", "Contenu", "Niveau de sortie")
     assert missing_fields({"domaines": []}, {"domaines": "Domaines"}) == ("Domaines",)
     assert missing_fields({"domaines": ["31795"]}, {"domaines": "Domaines"}) == ()

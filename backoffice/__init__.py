@@ -1,0 +1,86 @@
+"""The back-office of a regional database of training offers (DOKELIO-like)."""
+from flask import Flask, g
+from flask_login import current_user
+
+from .actor import ANONYMOUS, Actor, reset_actor, set_actor
+from .config import _dev_secret_key, config_from_env
+from .db_schema import enable_sqlite_foreign_keys
+from .extensions import babel, csrf, db, login_manager, mail
+
+
+def create_app(config=None) -> Flask:
+    """Build a new application. `config` is a dict of overrides (tests) or a config class."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_from_env())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _dev_secret_key()
+
+    db.init_app(app)
+    with app.app_context():
+        enable_sqlite_foreign_keys(db.engine)
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "fr", timezone_selector=lambda: "Europe/Paris")
+    _init_login(app)
+
+    from .models import listeners
+    listeners.install()
+
+    from .templating import init_templating
+    init_templating(app)
+
+    from .auth import bp as auth_bp
+    app.register_blueprint(auth_bp)
+
+    from .admin_views import init_admin
+    init_admin(app)
+
+    from .cli import register_cli
+    register_cli(app)
+
+    from .security import init_security
+    init_security(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from .models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Veuillez vous connecter pour accéder à cette page."
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        # "<id>:<session_version>": a bumped version (password change) voids old sessions.
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_version != int(version) or not user.is_active:
+            return None
+        return user
+
+    @app.before_request
+    def _set_actor():
+        if current_user.is_authenticated:
+            actor = Actor(current_user.id, current_user.role_label)
+        else:
+            actor = ANONYMOUS
+        g._actor_token = set_actor(actor)
+
+    @app.teardown_request
+    def _reset_actor(_exc):
+        token = g.pop("_actor_token", None)
+        if token is not None:
+            try:
+                reset_actor(token)
+            except ValueError:
+                # the token was created in another context (streamed response): nothing to undo
+                pass

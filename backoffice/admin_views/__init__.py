@@ -1,0 +1,35 @@
+"""The admin screens: a new Admin per application (no module-level Admin)."""
+from flask import Flask, redirect, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Adresse, Contact, History, Organisme
+from .history import HistoryJournalView, RecordHistoryView
+from .organisme import AdresseView, ContactView, OrganismeView
+
+
+class HomeView(AdminIndexView):
+    """/admin/: the dashboard for those who have one, a landing page otherwise."""
+
+    def is_visible(self):
+        return False
+
+    @expose("/")
+    def index(self):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return self.render("admin/home.html")
+
+
+def init_admin(app: Flask) -> Admin:
+    admin = Admin(app, name="DOKELIO Île-de-France", index_view=HomeView(name="Accueil", url="/admin"),
+                  theme=Bootstrap4Theme(base_template="admin/backoffice_master.html", swatch="default"))
+    admin.add_view(OrganismeView(Organisme, db, name="Organismes", endpoint="organismes", category="Gérer ses organismes"))
+    admin.add_view(AdresseView(Adresse, db, name="Carnet d'adresses", endpoint="adresses", category="Gérer ses organismes"))
+    admin.add_view(ContactView(Contact, db, name="Carnet de contacts", endpoint="contacts", category="Gérer ses organismes"))
+    admin.add_view(HistoryJournalView(History, db, name="Journal des modifications", endpoint="journal",
+                                      category="Administration"))
+    admin.add_view(RecordHistoryView(name="Historique", endpoint="historique", url="/admin/historique"))
+    return admin

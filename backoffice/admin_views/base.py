@@ -1,0 +1,238 @@
+"""The secure, scoped ModelView every screen derives from.
+
+Flask-Admin leaves several doors open that this class closes once for all
+screens:
+- `get_one` ignores `get_query` (upstream #1739): here it applies the scope
+  and answers 404 for a record outside it (edit, details, delete, ajax_update);
+- relationship pickers (<select> and ajax) list every row: here their queries
+  are scoped too, which also makes a forged id fail validation;
+- bulk actions receive ids from the client: every id must be in scope;
+- permissions are properties computed from `current_user` (views are shared
+  by all requests), asked of backoffice.permissions, deny by default.
+CSRF is checked by Flask-WTF's CSRFProtect on every POST of the app.
+"""
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
+from wtforms.validators import ValidationError
+
+from .. import permissions
+from ..extensions import db
+from ..models import Action, Adresse, Contact, Organisme, Session
+
+SCOPED_MODELS = (Organisme, Action, Session, Adresse, Contact)
+
+STALE_MESSAGE = ("Cette fiche a été modifiée par un autre utilisateur depuis que vous l'avez ouverte. "
+                 "Vos modifications n'ont pas été enregistrées : elles sont conservées ci-dessous. "
+                 "Rechargez la fiche pour voir la version actuelle, puis reportez vos modifications.")
+
+
+INTEGRITY_MESSAGE = ("L'enregistrement a été refusé par la base : une valeur est déjà utilisée par une autre fiche, "
+                     "ou une valeur référencée n'existe pas. Vérifiez les champs et réessayez.")
+
+
+def scoped_query(model, *entities):
+    """A legacy Query over `model` (or `entities` from it) restricted to the user's scope."""
+    query = db.session.query(*entities).select_from(model) if entities else db.session.query(model)
+    if model in SCOPED_MODELS:
+        query = query.filter(permissions.scope_condition(current_user, model))
+    return query
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """An ajax picker whose search and lookup both stay inside the user's scope."""
+
+    def get_query(self):
+        return scoped_query(self.model)
+
+    def get_one(self, pk):
+        with db.session.no_autoflush:
+            return self.get_query().filter(self.model_pk_column() == pk).first()
+
+    def model_pk_column(self):
+        return getattr(self.model, self.pk)
+
+
+def field_error(form, name: str, message: str):
+    """Attach a French message to a form field and abort the save."""
+    field = getattr(form, name, None)
+    if field is not None:
+        field.errors = list(field.errors) + [message]
+    raise ValidationError(message)
+
+
+class SecureModelView(ModelView):
+    """Deny by default; scope every read and write to the user's records."""
+
+    resource: str = ""  # key of permissions.MATRIX; empty = nobody
+    optimistic_locking = False  # models with a version_id column
+
+    page_size = 20
+    can_set_page_size = True
+    can_view_details = True
+    details_modal = False
+    edit_modal = False
+    create_modal = False
+    export_types = ["csv", "xlsx"]
+    list_template = "admin/model/list.html"
+    edit_template = "admin/backoffice_edit.html"
+    create_template = "admin/backoffice_create.html"
+    details_template = "admin/backoffice_details.html"
+
+    def _run_view(self, fn, *args, **kwargs):
+        # Flask-Admin retries any TypeError as fn(cls=self), which hides the real error.
+        return fn(self, *args, **kwargs)
+
+    # --------------------------------------------------------- permissions
+    def _allowed(self, verb: str) -> bool:
+        return permissions.allowed(current_user, self.resource, verb)
+
+    def is_accessible(self) -> bool:
+        return self._allowed("view")
+
+    def is_visible(self) -> bool:
+        return self._allowed("view")
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @property
+    def can_create(self):
+        return self._allowed("create")
+
+    @property
+    def can_edit(self):
+        return self._allowed("edit")
+
+    @property
+    def can_delete(self):
+        return self._allowed("delete")
+
+    @property
+    def can_export(self):
+        return self._allowed("export")
+
+    # --------------------------------------------------------- scope
+    def get_query(self):
+        return scoped_query(self.model)
+
+    def get_count_query(self):
+        return scoped_query(self.model, db.func.count())
+
+    def get_one(self, id):
+        """The record if it is in the user's scope, else 404 (never another's data)."""
+        pk = self._pk_column()
+        obj = self.get_query().filter(pk == id).first()
+        if obj is None:
+            abort(404)
+        return obj
+
+    def _pk_column(self):
+        return getattr(self.model, self._primary_key)
+
+    def _create_ajax_loader(self, name, options):
+        return ScopedAjaxLoader(name, db.session, self._ajax_model_for(name), **options)
+
+    def _ajax_model_for(self, name):
+        return getattr(self.model, name).property.mapper.class_
+
+    def _scope_form_pickers(self, form):
+        """Restrict every relationship <select> to rows in the user's scope."""
+        for field in form:
+            if isinstance(field, (QuerySelectField, QuerySelectMultipleField)):
+                target = self._field_model(field)
+                if target in SCOPED_MODELS:
+                    field.query_factory = (lambda m=target: scoped_query(m))
+                    field.query = None
+        return form
+
+    def _field_model(self, field):
+        relation = getattr(self.model, field.name, None)
+        prop = getattr(relation, "property", None)
+        mapper = getattr(prop, "mapper", None)
+        return mapper.class_ if mapper is not None else None
+
+    def create_form(self, obj=None):
+        return self._scope_form_pickers(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        form = self._scope_form_pickers(super().edit_form(obj))
+        if self.optimistic_locking and obj is not None and request.method == "GET":
+            form.fiche_version.data = str(obj.version_id)
+        return form
+
+    def get_list_form(self):
+        return super().get_list_form()
+
+    def list_form(self, obj=None):
+        return self._scope_form_pickers(super().list_form(obj))
+
+    def handle_action(self, return_view=None):
+        """Bulk actions: refuse outright if any id is outside the user's scope."""
+        ids = request.form.getlist("rowid")
+        if ids:
+            found = self.get_query().filter(self._pk_column().in_(ids)).count()
+            if found != len(set(ids)):
+                abort(404)
+        return super().handle_action(return_view)
+
+    # --------------------------------------------------------- optimistic locking
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if self.optimistic_locking:
+            form_class.fiche_version = HiddenField()
+        return form_class
+
+    def update_model(self, form, model):
+        if self.optimistic_locking:
+            submitted = form.fiche_version.data
+            if not submitted or submitted != str(model.version_id):
+                flash(STALE_MESSAGE, "error")
+                return False
+            del form["fiche_version"]
+        try:
+            return super().update_model(form, model)
+        except StaleDataError:
+            db.session.rollback()
+            flash(STALE_MESSAGE, "error")
+            return False
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, StaleDataError):
+            flash(STALE_MESSAGE, "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            # never show SQL to the user; the constraint names say which rule was broken
+            flash(INTEGRITY_MESSAGE, "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    # --------------------------------------------------------- history link
+    def history_url(self, model) -> str | None:
+        """Link to the fiche's history, for those who may read it."""
+        if model is None or not self._allowed("history"):
+            return None
+        return url_for("historique.record", view=self.endpoint, id=self.get_pk_value(model))
+
+
+class ReadOnlyModelView(SecureModelView):
+    """A screen that lists and shows, nothing else (history, referentials for non-admins)."""
+
+    @property
+    def can_create(self):
+        return False
+
+    @property
+    def can_edit(self):
+        return False
+
+    @property
+    def can_delete(self):
+        return False

@@ -1,0 +1,74 @@
+"""Configuration classes, read from environment variables.
+
+The embedded default (Config) needs no server: SQLite under instance/, jobs run
+in process, mail is written to a folder. ProductionConfig expects PostgreSQL,
+Redis and SMTP and hardens cookies. Tests pass a dict of overrides.
+"""
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("BACKOFFICE_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
+
+
+def _dev_secret_key() -> str:
+    """A random key kept in instance/, so sessions survive a restart of the demo."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in ("1", "true", "yes", "oui")
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled by create_app for the demo
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'backoffice.sqlite'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # None: jobs run in the web process on demand (embedded default)
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "default")
+    # Public address of the site: links in e-mails are built from it, never from the Host header.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # "folder": e-mails are written as .eml files under MAIL_FOLDER; "smtp": sent by Flask-Mail.
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "folder")
+    MAIL_FOLDER = os.environ.get("MAIL_FOLDER", str(INSTANCE_DIR / "mail"))
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "dokelio@iledefrance.fr")
+    MAIL_SUPPRESS_SEND = False
+    # The FAQ's three team mailboxes (section 6 of the FAQ).
+    TEAM_MAILBOXES = {
+        "non_conventionne": os.environ.get("MAILBOX_NON_CONVENTIONNE", "dokelio@iledefrance.fr"),
+        "conventionne": os.environ.get("MAILBOX_CONVENTIONNE", "conventionne.dokelio@iledefrance.fr"),
+        "apprentissage": os.environ.get("MAILBOX_APPRENTISSAGE", "apprentissage.dokelio@iledefrance.fr"),
+    }
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "justificatifs"))
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    FLASK_ADMIN_FLUID_LAYOUT = True
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SESSION_COOKIE_SAMESITE = "Strict"
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
+    PREFERRED_URL_SCHEME = "https"
+
+
+def config_from_env() -> type[Config]:
+    return ProductionConfig if os.environ.get("BACKOFFICE_ENV") == "production" else Config

@@ -1,0 +1,135 @@
+"""Action de formation (or module, or accompagnement) and its sessions."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, Numeric, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import Numbered, Tracked
+from .organisme import Adresse, Contact, Organisme
+from .referentials import (Certification, Dispositif, EtatRecrutement, Formacode, Modalite,
+                           Niveau, Nsf, Programme)
+
+action_certification = Table(
+    "action_certification", db.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("certification_id", ForeignKey("certification.id"), primary_key=True),
+)
+action_formacode = Table(
+    "action_formacode", db.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("formacode_code", String(5), ForeignKey("formacode.code"), primary_key=True),
+)
+action_nsf = Table(
+    "action_nsf", db.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("nsf_code", String(5), ForeignKey("nsf.code"), primary_key=True),
+)
+
+TYPES_ACTION = {"action": "Action", "module": "Module", "accompagnement": "Accompagnement"}
+
+
+class Action(Numbered, Tracked, db.Model):
+    __tablename__ = "action"
+    numero_prefix = "AF"
+    __history_exclude__ = frozenset({"version_publiee"})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisme_id: Mapped[int] = mapped_column(ForeignKey("organisme.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"))
+    type: Mapped[str] = mapped_column(String(15), default="action")
+    modulaire: Mapped[bool] = mapped_column(Boolean, default=False)
+    module_autonome: Mapped[bool] = mapped_column(Boolean, default=False)
+    type_accompagnement: Mapped[str | None] = mapped_column(String(100))
+    conventionnee: Mapped[bool] = mapped_column(Boolean, default=False)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"))
+    intitule: Mapped[str] = mapped_column(String(255))
+    objectif: Mapped[str | None] = mapped_column(Text)
+    contenu: Mapped[str | None] = mapped_column(Text)
+    resultats_attendus: Mapped[str | None] = mapped_column(Text)
+    public_vise: Mapped[str | None] = mapped_column(Text)
+    conditions_specifiques: Mapped[str | None] = mapped_column(Text)
+    niveau_entree_code: Mapped[str | None] = mapped_column(ForeignKey("niveau.code"))
+    niveau_sortie_code: Mapped[str | None] = mapped_column(ForeignKey("niveau.code"))
+    attestation_suivi: Mapped[bool] = mapped_column(Boolean, default=False)
+    validation_partielle: Mapped[bool] = mapped_column(Boolean, default=False)
+    sessions_par_an: Mapped[int | None] = mapped_column(Integer)
+    periodicite: Mapped[str | None] = mapped_column(String(100))
+    entrees_sorties: Mapped[str] = mapped_column(String(1), default="0")
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    source: Mapped[str | None] = mapped_column(String(60))
+    identifiant_externe: Mapped[str | None] = mapped_column(String(100))
+    controle: Mapped[str] = mapped_column(String(15), default="en_redaction")
+    publication: Mapped[str] = mapped_column(String(15), default="brouillon")
+    etat_fiche: Mapped[str] = mapped_column(String(15), default="cree")
+    soumis_le: Mapped[datetime | None] = mapped_column()
+    vise_le: Mapped[datetime | None] = mapped_column()
+    completude_le: Mapped[datetime | None] = mapped_column()
+    completude_message: Mapped[str | None] = mapped_column(Text)
+    archive_le: Mapped[datetime | None] = mapped_column()
+    version_publiee: Mapped[str | None] = mapped_column(Text)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    organisme: Mapped[Organisme] = relationship()
+    parent: Mapped["Action | None"] = relationship(remote_side=[id], back_populates="modules")
+    modules: Mapped[list["Action"]] = relationship(back_populates="parent", order_by="Action.numero")
+    programme: Mapped[Programme | None] = relationship()
+    niveau_entree: Mapped[Niveau | None] = relationship(foreign_keys=[niveau_entree_code])
+    niveau_sortie: Mapped[Niveau | None] = relationship(foreign_keys=[niveau_sortie_code])
+    contact: Mapped[Contact | None] = relationship()
+    certifications: Mapped[list[Certification]] = relationship(secondary=action_certification)
+    formacodes: Mapped[list[Formacode]] = relationship(secondary=action_formacode)
+    nsfs: Mapped[list[Nsf]] = relationship(secondary=action_nsf)
+    sessions: Mapped[list["Session"]] = relationship(
+        back_populates="action", cascade="all, delete-orphan", order_by="Session.date_debut")
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    @property
+    def eligible_cpf(self) -> bool:
+        """CPF is derived from the linked certifications, never typed (SPEC section 4)."""
+        return any(c.eligible_cpf for c in self.certifications)
+
+    def __str__(self):
+        return f"{self.numero} - {self.intitule}" if self.numero else self.intitule
+
+
+class Session(Numbered, Tracked, db.Model):
+    __tablename__ = "session"
+    numero_prefix = "SE"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("action.id", ondelete="CASCADE"))
+    date_debut: Mapped[date] = mapped_column(Date)
+    date_fin: Mapped[date] = mapped_column(Date)
+    lieu_id: Mapped[int | None] = mapped_column(ForeignKey("adresse.id", ondelete="SET NULL"))
+    duree_totale: Mapped[Decimal] = mapped_column(Numeric(7, 1))
+    heures_centre: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))
+    heures_entreprise: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))
+    modalite_code: Mapped[str] = mapped_column(ForeignKey("modalite.code"), default="presentiel")
+    dispositif_id: Mapped[int | None] = mapped_column(ForeignKey("dispositif.id"))
+    duree_cycle: Mapped[int | None] = mapped_column(Integer)
+    annees_apprentissage: Mapped[str | None] = mapped_column(String(9))
+    niveau_bac: Mapped[str | None] = mapped_column(String(8))
+    rythme: Mapped[str | None] = mapped_column(String(150))
+    unites_centre: Mapped[int | None] = mapped_column(Integer)
+    unites_entreprise: Mapped[int | None] = mapped_column(Integer)
+    etat_recrutement_code: Mapped[str] = mapped_column(ForeignKey("etat_recrutement.code"), default="1")
+    archivee: Mapped[bool] = mapped_column(Boolean, default=False)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    action: Mapped[Action] = relationship(back_populates="sessions")
+    lieu: Mapped[Adresse | None] = relationship()
+    modalite: Mapped[Modalite] = relationship()
+    dispositif: Mapped[Dispositif | None] = relationship()
+    etat_recrutement: Mapped[EtatRecrutement] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    @property
+    def code_postal(self) -> str | None:
+        return self.lieu.code_postal if self.lieu else None
+
+    def __str__(self):
+        return self.numero or "Nouvelle session"

@@ -1,0 +1,164 @@
+"""Who may do what: the role matrix of SPEC section 1, and per-record scope.
+
+One place answers "may this user do this to this record?" (can) and "which
+rows may this user see?" (scope). Deny by default: a (resource, verb) pair
+absent from MATRIX is refused to everyone. No Flask import; the admin views,
+the API and the services all ask here.
+"""
+from sqlalchemy import Select, exists, false, select, true
+
+from .models import Action, Adresse, Contact, Organisme, Programme, Session, User, user_organisme
+
+ORGANISME = "organisme"
+DOCUMENTALISTE = "documentaliste"
+FINANCEUR = "financeur"
+SUPPORT = "support"
+ADMIN = "admin"
+ROLES = (ORGANISME, DOCUMENTALISTE, FINANCEUR, SUPPORT, ADMIN)
+
+_OFFER_EDITORS = frozenset({ORGANISME, DOCUMENTALISTE})
+
+# resource -> verb -> roles. Verbs: view, create, edit, delete, export, history.
+MATRIX: dict[str, dict[str, frozenset[str]]] = {
+    "organisme": {
+        "view": frozenset({ORGANISME, DOCUMENTALISTE, SUPPORT}),
+        "create": frozenset({DOCUMENTALISTE}),
+        "edit": _OFFER_EDITORS,
+        "delete": frozenset({DOCUMENTALISTE}),
+        "export": frozenset({ORGANISME, DOCUMENTALISTE}),
+        "history": frozenset({ORGANISME, DOCUMENTALISTE}),
+        "validate": frozenset({DOCUMENTALISTE}),
+        "justificatif": frozenset({DOCUMENTALISTE}),
+    },
+    "adresse": {
+        "view": _OFFER_EDITORS, "create": _OFFER_EDITORS, "edit": _OFFER_EDITORS,
+        "delete": _OFFER_EDITORS, "export": _OFFER_EDITORS, "history": _OFFER_EDITORS,
+    },
+    "contact": {
+        "view": _OFFER_EDITORS, "create": _OFFER_EDITORS, "edit": _OFFER_EDITORS,
+        "delete": _OFFER_EDITORS, "export": _OFFER_EDITORS, "history": _OFFER_EDITORS,
+    },
+    "action": {
+        "view": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR}),
+        "create": _OFFER_EDITORS,
+        "edit": _OFFER_EDITORS,
+        "delete": frozenset({DOCUMENTALISTE}),
+        "export": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR}),
+        "history": _OFFER_EDITORS,
+    },
+    "session": {
+        "view": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR}),
+        "create": _OFFER_EDITORS,
+        "edit": _OFFER_EDITORS,
+        "delete": frozenset({DOCUMENTALISTE}),
+        "export": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR}),
+        "history": _OFFER_EDITORS,
+    },
+    # referentials: read by those who pick from them, edited by admins
+    "referential": {
+        "view": frozenset({DOCUMENTALISTE, ADMIN}),
+        "create": frozenset({ADMIN}),
+        "edit": frozenset({ADMIN}),
+        "delete": frozenset({ADMIN}),
+        "export": frozenset({DOCUMENTALISTE, ADMIN}),
+        "history": frozenset({ADMIN}),
+    },
+    "user": {
+        "view": frozenset({SUPPORT, ADMIN}),
+        "create": frozenset({ADMIN}),
+        "edit": frozenset({ADMIN}),
+        "delete": frozenset({ADMIN}),
+        "export": frozenset({ADMIN}),
+        "history": frozenset({SUPPORT, ADMIN}),
+        "support": frozenset({SUPPORT, ADMIN}),
+    },
+    "history": {"view": frozenset({DOCUMENTALISTE, ADMIN})},
+    "job": {"view": frozenset({ADMIN}), "edit": frozenset({ADMIN})},
+    "dashboard": {"view": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR})},
+}
+
+
+def role_of(user) -> str | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return getattr(user, "role_code", None)
+
+
+def organisme_ids(user) -> frozenset[int]:
+    """The organismes an organisme user is attached to."""
+    return frozenset(o.id for o in getattr(user, "organismes", ()) or ())
+
+
+def allowed(user, resource: str, verb: str) -> bool:
+    """May this role do this verb on this kind of record at all?"""
+    role = role_of(user)
+    return role is not None and role in MATRIX.get(resource, {}).get(verb, frozenset())
+
+
+def owner_organisme_id(obj) -> int | None:
+    """The organisme a record belongs to, for the scope check."""
+    if isinstance(obj, Organisme):
+        return obj.id
+    if isinstance(obj, (Action, Adresse, Contact)):
+        return obj.organisme_id
+    if isinstance(obj, Session):
+        return obj.action.organisme_id if obj.action is not None else None
+    return None
+
+
+def in_scope(user, obj) -> bool:
+    """Is this record inside the user's scope (ignoring the verb)?"""
+    role = role_of(user)
+    if role in (DOCUMENTALISTE, ADMIN, SUPPORT):
+        return True
+    if role == ORGANISME:
+        owner = owner_organisme_id(obj)
+        return owner is not None and owner in organisme_ids(user)
+    if role == FINANCEUR:
+        action = obj.action if isinstance(obj, Session) else obj
+        return (isinstance(action, Action) and action.conventionnee and action.programme is not None
+                and action.programme.financeur_code == user.financeur_code)
+    return False
+
+
+def can(user, resource: str, verb: str, obj=None) -> bool:
+    """The one question: may this user do this verb on this resource (or record)?"""
+    if not allowed(user, resource, verb):
+        return False
+    return obj is None or in_scope(user, obj)
+
+
+def _user_owns(user, organisme_column):
+    return organisme_column.in_(select(user_organisme.c.organisme_id).where(user_organisme.c.user_id == user.id))
+
+
+def scope_condition(user, model):
+    """A WHERE clause restricting `model` rows to the user's scope (false if none)."""
+    role = role_of(user)
+    if role in (DOCUMENTALISTE, ADMIN, SUPPORT):
+        return true()
+    if role == ORGANISME:
+        if model is Organisme:
+            return _user_owns(user, Organisme.id)
+        if model in (Action, Adresse, Contact):
+            return _user_owns(user, model.organisme_id)
+        if model is Session:
+            return exists().where(Action.id == Session.action_id, _user_owns(user, Action.organisme_id))
+        return false()
+    if role == FINANCEUR:
+        own_programmes = select(Programme.id).where(Programme.financeur_code == user.financeur_code)
+        if model is Action:
+            return Action.conventionnee.is_(True) & Action.programme_id.in_(own_programmes)
+        if model is Session:
+            return exists().where(Action.id == Session.action_id, Action.conventionnee.is_(True),
+                                  Action.programme_id.in_(own_programmes))
+        return false()
+    return false()
+
+
+def scope(query: Select, user, model) -> Select:
+    """Apply the user's scope to a SELECT over `model`."""
+    return query.where(scope_condition(user, model))
+
+
+__all__ = ["ROLES", "MATRIX", "allowed", "can", "in_scope", "scope", "scope_condition", "organisme_ids", "User"]

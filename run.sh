@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Run the back-office on this machine with no server at all: SQLite under
+# instance/, seeded referentials and demo data, jobs in process, mail written
+# to instance/mail/. Prints the demo accounts, then serves on 127.0.0.1:5000.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+
+export FLASK_APP=wsgi
+.venv/bin/flask init-db --if-empty
+.venv/bin/flask seed-demo
+echo
+echo "DOKELIO Île-de-France : http://127.0.0.1:5000/  (Ctrl+C pour arrêter)"
+exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
