@@ -331,6 +331,8 @@ CREATE TABLE session (
     unites_entreprise   INTEGER CHECK (unites_entreprise IS NULL OR unites_entreprise >= 0),
     etat_recrutement_code VARCHAR(2) NOT NULL DEFAULT '1' REFERENCES etat_recrutement (code),
     archivee            BOOLEAN NOT NULL DEFAULT FALSE,
+    -- the session's number in the LHEO feed it was imported from (the source is its action's)
+    identifiant_externe VARCHAR(100),
     created_at          TIMESTAMP NOT NULL,
     updated_at          TIMESTAMP NOT NULL,
     last_actor          VARCHAR(60) NOT NULL,
@@ -347,6 +349,8 @@ CREATE INDEX ix_session_action ON session (action_id, date_debut);
 CREATE INDEX ix_session_date_fin ON session (date_fin);
 CREATE INDEX ix_session_lieu ON session (lieu_id);
 CREATE INDEX ix_session_updated ON session (updated_at);
+CREATE UNIQUE INDEX ux_session_externe ON session (action_id, identifiant_externe)
+    WHERE identifiant_externe IS NOT NULL;
 
 -- ---------------------------------------------------------------- accounts
 

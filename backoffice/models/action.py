@@ -117,6 +117,7 @@ class Session(Numbered, Tracked, db.Model):
     unites_entreprise: Mapped[int | None] = mapped_column(Integer)
     etat_recrutement_code: Mapped[str] = mapped_column(ForeignKey("etat_recrutement.code"), default="1")
     archivee: Mapped[bool] = mapped_column(Boolean, default=False)
+    identifiant_externe: Mapped[str | None] = mapped_column(String(100))  # LHEO import
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     action: Mapped[Action] = relationship(back_populates="sessions")
