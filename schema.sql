@@ -284,9 +284,16 @@ CREATE INDEX ix_action_updated ON action (updated_at);
 CREATE INDEX ix_action_organisme_updated ON action (organisme_id, updated_at);
 CREATE INDEX ix_action_controle_soumis ON action (controle, soumis_le);
 CREATE INDEX ix_action_publication ON action (publication, updated_at);
-CREATE INDEX ix_action_programme ON action (programme_id);
+-- (programme_id, conventionnee, source): a financeur's scope, its counters and Source choices, index-only
+CREATE INDEX ix_action_programme ON action (programme_id, conventionnee, source);
 CREATE INDEX ix_action_parent ON action (parent_id);
 CREATE INDEX ix_action_intitule ON action (intitule);
+-- dashboard (services/offer_queries.py): an organisme user's counters and Source choices read
+-- this index only; the whole base's counters read ix_action_etats only (no heap)
+CREATE INDEX ix_action_organisme_etats ON action (organisme_id, controle, publication, etat_fiche, source);
+CREATE INDEX ix_action_etats ON action (controle, publication, etat_fiche, id);
+-- the Source filter, and its distinct values by a loose index scan
+CREATE INDEX ix_action_source ON action (source, updated_at);
 CREATE UNIQUE INDEX ux_action_externe ON action (source, identifiant_externe)
     WHERE identifiant_externe IS NOT NULL;
 
@@ -346,7 +353,10 @@ CREATE TABLE session (
     CHECK (annees_apprentissage IS NULL OR trim(annees_apprentissage, '12345,') = '')
 );
 CREATE INDEX ix_session_action ON session (action_id, date_debut);
-CREATE INDEX ix_session_date_fin ON session (date_fin);
+-- "archivage dans les 10 jours" / the archiving robot: sessions ending in a date range, then
+-- "no later non-archived session of the same action", both index-only
+CREATE INDEX ix_session_date_fin ON session (date_fin, archivee, action_id);
+CREATE INDEX ix_session_action_fin ON session (action_id, archivee, date_fin);
 CREATE INDEX ix_session_lieu ON session (lieu_id);
 CREATE INDEX ix_session_updated ON session (updated_at);
 CREATE UNIQUE INDEX ux_session_externe ON session (action_id, identifiant_externe)
