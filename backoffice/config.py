@@ -66,6 +66,9 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SESSION_COOKIE_SAMESITE = "Strict"
+    REMEMBER_COOKIE_SAMESITE = "Strict"
+    # "__Host-": the browser keeps it only if Secure, host-only and Path=/ (no subdomain can set it)
+    SESSION_COOKIE_NAME = "__Host-session"
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
     PREFERRED_URL_SCHEME = "https"
 

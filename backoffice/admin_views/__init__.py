@@ -6,8 +6,13 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import Adresse, Contact, History, Organisme
+from ..security import csp_nonce
 from .history import HistoryJournalView, RecordHistoryView
 from .organisme import AdresseView, ContactView, OrganismeView
+from .referentials import add_referential_views
+from .registrations import RegistrationView
+from .support import SupportView
+from .users import add_user_views
 
 
 class HomeView(AdminIndexView):
@@ -25,10 +30,17 @@ class HomeView(AdminIndexView):
 
 def init_admin(app: Flask) -> Admin:
     admin = Admin(app, name="DOKELIO Île-de-France", index_view=HomeView(name="Accueil", url="/admin"),
+                  csp_nonce_generator=csp_nonce,
                   theme=Bootstrap4Theme(base_template="admin/backoffice_master.html", swatch="default"))
     admin.add_view(OrganismeView(Organisme, db, name="Organismes", endpoint="organismes", category="Gérer ses organismes"))
     admin.add_view(AdresseView(Adresse, db, name="Carnet d'adresses", endpoint="adresses", category="Gérer ses organismes"))
     admin.add_view(ContactView(Contact, db, name="Carnet de contacts", endpoint="contacts", category="Gérer ses organismes"))
+    admin.add_view(RegistrationView(Organisme, db, name="Organismes de formation en brouillon", endpoint="preinscriptions",
+                                    url="/admin/preinscriptions", category="Gérer ses organismes"))
+    admin.add_view(SupportView(name="Support utilisateurs", endpoint="support", url="/admin/support",
+                               category="Administration"))
+    add_referential_views(admin, db)
+    add_user_views(admin, db)
     admin.add_view(HistoryJournalView(History, db, name="Journal des modifications", endpoint="journal",
                                       category="Administration"))
     admin.add_view(RecordHistoryView(name="Historique", endpoint="historique", url="/admin/historique"))

@@ -24,6 +24,7 @@ from wtforms.validators import ValidationError
 from .. import permissions
 from ..extensions import db
 from ..models import Action, Adresse, Contact, Organisme, Session
+from ..security import is_local_path, neutralise_formula
 
 SCOPED_MODELS = (Organisme, Action, Session, Adresse, Contact)
 
@@ -88,6 +89,21 @@ class SecureModelView(ModelView):
         # Flask-Admin retries any TypeError as fn(cls=self), which hides the real error.
         return fn(self, *args, **kwargs)
 
+    def _handle_view(self, name, **kwargs):
+        # Flask-Admin redirects to ?url= when its is_safe_url accepts it, which trusts the
+        # Host header and absolute URLs (CVE-2018-16516 class): only a local path may pass.
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        target = request.values.get("url")
+        if target and not is_local_path(target):
+            return redirect(self.get_url(".index_view"))
+        return None
+
+    def get_export_value(self, model, name):
+        """Export cells that a spreadsheet would run as a formula (=, +, -, @...) are neutralised."""
+        return neutralise_formula(super().get_export_value(model, name))
+
     # --------------------------------------------------------- permissions
     def _allowed(self, verb: str) -> bool:
         return permissions.allowed(current_user, self.resource, verb)
@@ -129,6 +145,13 @@ class SecureModelView(ModelView):
     def get_one(self, id):
         """The record if it is in the user's scope, else 404 (never another's data)."""
         pk = self._pk_column()
+        if isinstance(id, str):
+            # ids come from the URL as text; SQLAlchemy 2.1 would bind them as VARCHAR,
+            # which PostgreSQL refuses to compare with an integer key
+            try:
+                id = pk.type.python_type(id)
+            except (ValueError, NotImplementedError):
+                abort(404)
         obj = self.get_query().filter(pk == id).first()
         if obj is None:
             abort(404)

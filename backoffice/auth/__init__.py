@@ -1,6 +1,6 @@
-"""Login, logout (and, in the accounts modules, password reset and pré-inscription)."""
+"""Log-in, log-out, password links, pré-inscription and the contact form: one blueprint."""
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__, template_folder="../templates")
 
-from . import views  # noqa: E402,F401  (routes register themselves on bp)
+from . import contact, password, registration, views  # noqa: E402,F401  (routes register themselves on bp)

@@ -1,0 +1,311 @@
+"""Accounts: log-in attempts and lockout, password links, support acts (SPEC section 5).
+
+No Flask here: the views pass the request's facts (identifiant, address) and
+an AccountSettings built from the app config; these functions load, check,
+change, write history and mail rows, and commit.
+
+Password links. The e-mailed token is "<random>.<binding>":
+- only SHA-256(<random>) is stored (password_token.token_hash), so a database
+  leak gives no usable link;
+- <binding> is an HMAC (app secret) of the random part with the user's id,
+  e-mail and password hash as they were when the link was made: a link dies as
+  soon as the e-mail or the password changes, whoever changes them and however
+  (admin screen, SQL), with nothing to remember to invalidate;
+- a link is also refused once used, after its expiry (24 h for a reset), when
+  older than the last password change, or for an inactive account.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..actor import Actor, acting_as, current_actor
+from ..models import History, Organisme, PasswordToken, User, user_organisme
+from ..models.listeners import utcnow
+from ..passwords import hash_password, needs_rehash, verify_password
+from . import throttle
+from .mail import queue_mail
+from .password_policy import check_password
+
+MAX_FAILED_LOGINS = 5
+RESET_VALIDITY = timedelta(hours=24)
+# An activation link waits for a user who may not read mail every day; once it
+# expires, "Mot de passe oublié" sends a fresh one (the account is active).
+ACTIVATION_VALIDITY = timedelta(days=7)
+PASSWORD_LINK_PATH = "/mot-de-passe/"  # + token; the auth blueprint serves it
+
+SIGNATURE = "L'équipe DOKELIO Ile-de-France\nLe CARIF francilien"
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """What the services need from the configuration."""
+
+    base_url: str
+    secret_key: bytes
+    upload_folder: str = ""
+    team_mailboxes: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> AccountSettings:
+        secret = config["SECRET_KEY"]
+        return cls(base_url=str(config["BASE_URL"]).rstrip("/"),
+                   secret_key=secret.encode() if isinstance(secret, str) else bytes(secret),
+                   upload_folder=str(config.get("UPLOAD_FOLDER") or ""),
+                   team_mailboxes=dict(config.get("TEAM_MAILBOXES") or {}))
+
+    def password_link(self, token: str) -> str:
+        # from the configured public address, never from a request's Host header
+        return f"{self.base_url}{PASSWORD_LINK_PATH}{token}"
+
+
+# ------------------------------------------------------------------ history
+
+def record_acte(session: Session, user: User, message: str) -> None:
+    """A history row (op 'acte') on the user's record: who did what to this account."""
+    actor = current_actor()
+    session.add(History(entity="users", entity_key=str(user.id), numero=user.identifiant, op="acte",
+                        message=message, user_id=actor.user_id, actor_label=actor.label, at=utcnow()))
+
+
+def find_user(session: Session, identifiant: str | None) -> User | None:
+    ident = (identifiant or "").strip().lower()
+    if not ident or len(ident) > 60:
+        return None
+    return session.scalar(select(User).where(func.lower(User.identifiant) == ident))
+
+
+# ------------------------------------------------------------------ log-in
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    throttled: bool = False
+
+
+def authenticate(session: Session, identifiant: str, password: str, ip: str | None,
+                 now: datetime | None = None) -> LoginResult:
+    """Check a log-in; count failures, lock the account at the 5th in a row. Commits.
+
+    Every refusal costs one argon2 verification, whether the account exists or
+    not, so timing tells nothing; a locked or inactive account refuses even the
+    right password.
+    """
+    now = now or utcnow()
+    ip_bucket = throttle.bucket("login-ip", ip)
+    if throttle.exceeded(session, ip_bucket, throttle.LOGIN_FAILURES_PER_IP, now):
+        verify_password(None, password)
+        return LoginResult(None, throttled=True)
+    user = find_user(session, identifiant)
+    ok = verify_password(user.password_hash if user is not None else None, password or "")
+    if user is not None and ok and user.actif and user.locked_at is None:
+        values = {"failed_logins": 0, "last_login_at": now}
+        if needs_rehash(user.password_hash):
+            values["password_hash"] = hash_password(password)
+        # a Core UPDATE: log-ins are not edits of the user's record (no history row, same Modifié le)
+        session.execute(update(User).where(User.id == user.id).values(**values))
+        session.commit()
+        return LoginResult(user)
+    throttle.hit(session, ip_bucket, now)
+    if user is not None and not ok and user.locked_at is None:
+        _count_failure(session, user, now)
+    session.commit()
+    return LoginResult(None)
+
+
+def _count_failure(session: Session, user: User, now: datetime) -> None:
+    # atomic increment: parallel guesses cannot slip past the limit
+    failures = session.execute(
+        update(User).where(User.id == user.id, User.locked_at.is_(None))
+        .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
+    ).scalar()
+    if failures is not None and failures >= MAX_FAILED_LOGINS:
+        session.execute(update(User).where(User.id == user.id, User.locked_at.is_(None)).values(locked_at=now))
+        record_acte(session, user, f"Compte bloqué après {failures} échecs de connexion consécutifs")
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Void every login cookie of the user (their id carries the session version)."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+# ------------------------------------------------------------------ password links
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _binding(settings: AccountSettings, raw: str, user: User) -> str:
+    message = f"{raw}|{user.id}|{(user.email or '').strip().lower()}|{user.password_hash or ''}"
+    return hmac.new(settings.secret_key, message.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def issue_token(session: Session, user: User, purpose: str, settings: AccountSettings,
+                now: datetime | None = None) -> str:
+    """A new link token for the user (reset or activation); returns the value to e-mail."""
+    now = now or utcnow()
+    validity = RESET_VALIDITY if purpose == "reset" else ACTIVATION_VALIDITY
+    raw = secrets.token_urlsafe(32)
+    session.add(PasswordToken(user_id=user.id, token_hash=_sha256(raw), purpose=purpose,
+                              created_at=now, expires_at=now + validity))
+    return f"{raw}.{_binding(settings, raw, user)}"
+
+
+def find_valid_token(session: Session, token: str | None, settings: AccountSettings,
+                     now: datetime | None = None) -> PasswordToken | None:
+    """The stored token if the link may still be used, else None (one answer for every refusal)."""
+    now = now or utcnow()
+    raw, _, mac = (token or "").partition(".")
+    if not raw or not mac or len(token) > 200:
+        return None
+    row = session.scalar(select(PasswordToken).where(PasswordToken.token_hash == _sha256(raw)))
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        return None
+    user = row.user
+    if user is None or not user.actif or not hmac.compare_digest(mac, _binding(settings, raw, user)):
+        return None
+    if user.password_changed_at is not None and row.created_at < user.password_changed_at:
+        return None
+    return row
+
+
+def void_tokens(session: Session, user: User, now: datetime | None = None) -> None:
+    """Mark every unused link of the user as used."""
+    session.execute(update(PasswordToken).where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+                    .values(used_at=now or utcnow()))
+
+
+def _reset_mail(user: User, link: str) -> tuple[str, str]:
+    subject = "DOKELIO Ile-de-France : réinitialisation de votre mot de passe"
+    text = (f"Bonjour {user.prenom} {user.nom},\n\n"
+            "Une demande de réinitialisation du mot de passe de votre compte DOKELIO Ile-de-France "
+            f"(identifiant : {user.identifiant}) a été faite.\n\n"
+            "Pour choisir un nouveau mot de passe, ouvrez ce lien dans les 24 heures ; "
+            f"il ne peut servir qu'une seule fois :\n{link}\n\n"
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : "
+            f"votre mot de passe actuel reste valable.\n\n{SIGNATURE}\n")
+    return subject, text
+
+
+def request_password_reset(session: Session, identifiant: str, email: str, ip: str | None,
+                           settings: AccountSettings, now: datetime | None = None) -> None:
+    """Mot de passe oublié: e-mail a link if identifiant AND e-mail match an active account.
+
+    Returns nothing, on purpose: the caller shows the same answer in every case.
+    Throttled per address and per identifiant (also for unknown ones). Commits.
+    """
+    now = now or utcnow()
+    ip_bucket, id_bucket = throttle.bucket("reset-ip", ip), throttle.bucket("reset-id", identifiant)
+    throttled = (throttle.exceeded(session, ip_bucket, throttle.RESET_PER_IP, now)
+                 or throttle.exceeded(session, id_bucket, throttle.RESET_PER_IDENTIFIANT, now))
+    throttle.hit(session, ip_bucket, now)
+    throttle.hit(session, id_bucket, now)
+    user = find_user(session, identifiant)
+    given = (email or "").strip().lower().encode()
+    stored = (user.email if user is not None else "").strip().lower().encode()
+    if not throttled and user is not None and user.actif and given and hmac.compare_digest(given, stored):
+        token = issue_token(session, user, "reset", settings, now)
+        queue_mail(session, user.email, *_reset_mail(user, settings.password_link(token)))
+    session.commit()
+
+
+def set_password(session: Session, token: str, password: str, settings: AccountSettings,
+                 now: datetime | None = None) -> tuple[User | None, str | None]:
+    """Use a link: (user, None) on success, (None or user, French message) when refused. Commits.
+
+    Success sets password_changed_at, bumps the session version (every other
+    session of the user ends) and voids all the user's links.
+    """
+    now = now or utcnow()
+    row = find_valid_token(session, token, settings, now)
+    if row is None:
+        return None, LINK_INVALID
+    user = row.user
+    problem = check_password(password, identifiant=user.identifiant, nom=user.nom, prenom=user.prenom,
+                             email=user.email)
+    if problem:
+        return user, problem
+    with acting_as(Actor(user.id, user.role_label)):
+        user.password_hash = hash_password(password)
+        user.password_changed_at = now
+        end_sessions(session, user)
+        void_tokens(session, user, now)
+        record_acte(session, user, "Mot de passe défini à l'activation du compte" if row.purpose == "activation"
+                    else "Mot de passe réinitialisé par le lien envoyé par courriel")
+        queue_mail(session, user.email, "DOKELIO Ile-de-France : votre mot de passe a été modifié",
+                   f"Bonjour {user.prenom} {user.nom},\n\nLe mot de passe de votre compte DOKELIO Ile-de-France "
+                   f"(identifiant : {user.identifiant}) vient d'être modifié.\n\nSi vous n'êtes pas à l'origine "
+                   "de ce changement, contactez-nous sans attendre : dokelio@iledefrance.fr.\n\n"
+                   f"{SIGNATURE}\n")
+        session.commit()
+    return user, None
+
+
+LINK_INVALID = ("Ce lien n'est plus valable : il a expiré (24 heures), il a déjà servi, ou le mot de passe "
+                "ou le courriel du compte ont changé depuis. Faites une nouvelle demande avec "
+                "« Mot de passe oublié ? ».")
+
+
+# ------------------------------------------------------------------ support acts
+
+def support_send_reset(session: Session, target: User, settings: AccountSettings) -> str:
+    """Support: e-mail a reset link to the user. Returns the message to show."""
+    if not target.actif:
+        return "Ce compte est désactivé : aucun lien n'a été envoyé."
+    token = issue_token(session, target, "reset", settings)
+    queue_mail(session, target.email, *_reset_mail(target, settings.password_link(token)))
+    record_acte(session, target, "Support : lien de réinitialisation du mot de passe envoyé")
+    session.commit()
+    return f"Un lien de réinitialisation valable 24 heures a été envoyé à {target.email}."
+
+
+def support_unlock(session: Session, target: User) -> str:
+    """Support: clear the lock and the failure count."""
+    target.locked_at = None
+    target.failed_logins = 0
+    record_acte(session, target, "Support : compte débloqué")
+    session.commit()
+    return f"Le compte {target.identifiant} est débloqué."
+
+
+def support_deactivate(session: Session, target: User, acting_user) -> str:
+    """Support: deactivate the account, end its sessions and void its links.
+
+    Not one's own account (nobody locks themselves out by mistake), and not an
+    administrator's unless one is an administrator.
+    """
+    if acting_user is not None and target.id == getattr(acting_user, "id", None):
+        return "Vous ne pouvez pas désactiver votre propre compte."
+    if target.role_code == "admin" and getattr(acting_user, "role_code", None) != "admin":
+        return "Seul un administrateur peut désactiver le compte d'un administrateur."
+    if not target.actif:
+        return f"Le compte {target.identifiant} est déjà désactivé."
+    target.actif = False
+    end_sessions(session, target)
+    void_tokens(session, target)
+    record_acte(session, target, "Support : compte désactivé")
+    session.commit()
+    return f"Le compte {target.identifiant} est désactivé."
+
+
+def find_users(session: Session, text: str, limit: int = 50) -> list[User]:
+    """Support search: identifiant, nom, prénom, e-mail, or an organisme's number or name (contains, any case)."""
+    needle = (text or "").strip().lower()[:100]
+    if not needle:
+        return []
+
+    def has(column):
+        return func.lower(column).contains(needle, autoescape=True)
+    by_organisme = exists().where(user_organisme.c.user_id == User.id, Organisme.id == user_organisme.c.organisme_id,
+                                  or_(has(Organisme.numero), has(Organisme.raison_sociale), has(Organisme.nom_usuel)))
+    query = (select(User).where(or_(has(User.identifiant), has(User.nom), has(User.prenom), has(User.email),
+                                    by_organisme))
+             .order_by(User.nom, User.prenom, User.identifiant).limit(limit))
+    return list(session.scalars(query))

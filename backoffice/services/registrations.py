@@ -1,0 +1,222 @@
+"""Pré-inscription of an organisme and its first user, and the documentalists' decision.
+
+SPEC section 5 and FAQ section 2: the public form creates a brouillon organisme
+and an inactive user; outside Ile-de-France a justification PDF is required,
+and an organisme that only offers distance learning (FOAD) is refused with the
+FAQ's message. A documentaliste validates (organisme validé, user active,
+e-mail with the identifiant and a link to set a password) or refuses (e-mail
+with the reason). No Flask here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import rules
+from ..actor import Actor, acting_as, current_actor
+from ..models import Departement, History, Organisme, User, user_organisme
+from ..models.listeners import utcnow
+from . import justificatifs, throttle
+from .accounts import SIGNATURE, AccountSettings, issue_token, record_acte
+from .mail import queue_mail
+
+# Who is written as "Dernier utilisateur" of a pré-inscription: the OF itself (FAQ's label).
+REGISTRANT = Actor(None, "Organisme de formation")
+IGNORED_JUSTIFICATIF = ("Votre organisme est situé en Ile-de-France : aucun justificatif n'est demandé, "
+                        "le document joint n'a pas été conservé.")
+THROTTLED = "Trop de demandes depuis votre connexion : réessayez dans une heure."
+SIRET_TAKEN = ("Un organisme avec ce SIRET est déjà inscrit dans DOKELIO Ile-de-France. Pour obtenir un compte "
+               "sur cet organisme, contactez l'équipe : dokelio@iledefrance.fr.")
+ALREADY_DECIDED = "Cette pré-inscription a déjà été traitée."
+
+
+@dataclass
+class Registration:
+    """What the public form collects (already stripped strings; booleans for the two questions)."""
+
+    raison_sociale: str
+    siret: str
+    nda: str
+    voie: str
+    code_postal: str
+    ville: str
+    prenom: str
+    nom: str
+    email: str
+    presentiel_idf: bool
+    foad_uniquement: bool
+    nom_usuel: str = ""
+    numero_voie: str = ""
+    complement: str = ""
+    telephone: str = ""
+    courriel_organisme: str = ""
+
+
+@dataclass
+class Outcome:
+    errors: dict[str, str] = field(default_factory=dict)  # field name -> message; "__all__" for the form
+    organisme: Organisme | None = None
+    user: User | None = None
+    notice: str | None = None
+
+
+def _field_errors(session: Session, reg: Registration) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for name, check in (("siret", rules.validate_siret), ("nda", rules.validate_nda)):
+        message = check(getattr(reg, name))
+        if message:
+            errors[name] = message
+    cp = reg.code_postal.strip()
+    if not (len(cp) == 5 and cp.isascii() and cp.isdigit()):
+        errors["code_postal"] = "Le code postal doit comporter 5 chiffres."
+    try:
+        rules.login_base(reg.prenom, reg.nom)
+    except ValueError as exc:
+        errors["nom"] = str(exc)
+    if "siret" not in errors:
+        siret = rules.normalize_siret(reg.siret)
+        if session.scalar(select(exists().where(Organisme.siret == siret))):
+            errors["siret"] = SIRET_TAKEN
+    return errors
+
+
+def preregister(session: Session, reg: Registration, pdf: bytes | None, pdf_name: str | None,
+                settings: AccountSettings, ip: str | None, now: datetime | None = None) -> Outcome:
+    """Check the form and create the brouillon organisme + inactive user. Commits on success."""
+    now = now or utcnow()
+    ip_bucket = throttle.bucket("inscription-ip", ip)
+    if throttle.exceeded(session, ip_bucket, throttle.REGISTRATION_PER_IP, now):
+        return Outcome(errors={"__all__": THROTTLED})
+    errors = _field_errors(session, reg)
+    in_idf = rules.is_in_idf(reg.code_postal.strip())
+    pdf_ok = False
+    if pdf and not in_idf:
+        problem = justificatifs.check_pdf(pdf)
+        if problem:
+            errors["justificatif"] = problem
+        pdf_ok = problem is None
+    verdict = rules.check_registration_perimeter(reg.code_postal.strip(), reg.presentiel_idf,
+                                                 reg.foad_uniquement, pdf_ok)
+    if verdict == rules.PERIMETER_REFUSAL:
+        return Outcome(errors={"__all__": verdict})
+    if verdict and "justificatif" not in errors:
+        errors["justificatif"] = verdict
+    if errors:
+        return Outcome(errors=errors)
+    stored = justificatifs.store(settings.upload_folder, pdf) if pdf_ok else None
+    try:
+        outcome = _create(session, reg, stored, justificatifs.clean_filename(pdf_name) if stored else None, settings)
+        throttle.hit(session, ip_bucket, now)
+        session.commit()
+    except IntegrityError:
+        # two forms for the same person at once: the unique identifiant decides, the later one retries
+        session.rollback()
+        justificatifs.remove(settings.upload_folder, stored)
+        return Outcome(errors={"__all__": "Votre demande n'a pas pu être enregistrée : merci de la renvoyer."})
+    except BaseException:
+        session.rollback()
+        justificatifs.remove(settings.upload_folder, stored)
+        raise
+    if pdf and in_idf:
+        outcome.notice = IGNORED_JUSTIFICATIF
+    return outcome
+
+
+def _create(session: Session, reg: Registration, stored: str | None, label: str | None,
+            settings: AccountSettings) -> Outcome:
+    dep = rules.departement_of(reg.code_postal.strip())
+    departement = session.get(Departement, dep) if dep else None
+    with acting_as(REGISTRANT):
+        organisme = Organisme(
+            raison_sociale=reg.raison_sociale, nom_usuel=reg.nom_usuel or None,
+            siret=rules.normalize_siret(reg.siret), nda="".join(reg.nda.split()),
+            numero_voie=reg.numero_voie or None, voie=reg.voie, complement_batiment=reg.complement or None,
+            code_postal=reg.code_postal.strip(), ville=reg.ville,
+            region_code=departement.region_code if departement else None,
+            telephone=reg.telephone or None, courriel=reg.courriel_organisme or reg.email,
+            etat="brouillon", formation_foad_uniquement=reg.foad_uniquement,
+            justificatif_path=stored, justificatif_nom=label, source="Pré-inscription")
+        identifiant = rules.make_login(reg.prenom, reg.nom, lambda login: bool(session.scalar(
+            select(exists().where(User.identifiant == login)))))
+        user = User(identifiant=identifiant, email=reg.email, nom=reg.nom, prenom=reg.prenom,
+                    role_code="organisme", actif=False, password_hash=None)
+        user.organismes = [organisme]
+        session.add_all([organisme, user])
+        session.flush()
+        queue_mail(session, reg.email, "DOKELIO Ile-de-France : demande de pré-inscription reçue",
+                   f"Bonjour {reg.prenom} {reg.nom},\n\nNous avons bien reçu la demande de pré-inscription de "
+                   f"l'organisme « {reg.raison_sociale} » (SIRET {organisme.siret}) dans DOKELIO Ile-de-France.\n\n"
+                   "Les documentalistes du CARIF francilien vont l'examiner. Dès qu'elle sera validée, vous "
+                   "recevrez un courriel avec votre identifiant et un lien pour choisir votre mot de passe.\n\n"
+                   f"{SIGNATURE}\n")
+        team = settings.team_mailboxes.get("non_conventionne")
+        if team:
+            queue_mail(session, team, f"Nouvelle pré-inscription à valider : {organisme.numero}",
+                       f"Une pré-inscription attend sa validation dans « Organismes de formation en brouillon ».\n\n"
+                       f"Organisme : {organisme.numero} - {reg.raison_sociale}\nSIRET : {organisme.siret}\n"
+                       f"Code postal : {organisme.code_postal}\nJustificatif joint : {'oui' if stored else 'non'}\n")
+    return Outcome(organisme=organisme, user=user)
+
+
+# ------------------------------------------------------------------ documentalists' decision
+
+def pending_users(session: Session, organisme: Organisme) -> list[User]:
+    return list(session.scalars(select(User).join(user_organisme, user_organisme.c.user_id == User.id)
+                                .where(user_organisme.c.organisme_id == organisme.id, User.actif.is_(False),
+                                       User.password_hash.is_(None))
+                                .order_by(User.id)))
+
+
+def _organisme_acte(session: Session, organisme: Organisme, message: str) -> None:
+    actor = current_actor()
+    session.add(History(entity="organisme", entity_key=str(organisme.id), numero=organisme.numero, op="acte",
+                        message=message, user_id=actor.user_id, actor_label=actor.label, at=utcnow()))
+
+
+def validate_registration(session: Session, organisme: Organisme, settings: AccountSettings) -> tuple[bool, str]:
+    """Organisme validé, its waiting users activated and e-mailed an activation link. Commits."""
+    if organisme.etat != "brouillon":
+        return False, ALREADY_DECIDED
+    organisme.etat = "valide"
+    users = pending_users(session, organisme)
+    for user in users:
+        user.actif = True
+        token = issue_token(session, user, "activation", settings)
+        queue_mail(session, user.email, "DOKELIO Ile-de-France : votre inscription est validée",
+                   f"Bonjour {user.prenom} {user.nom},\n\nLa pré-inscription de l'organisme « {organisme.raison_sociale} » "
+                   "dans DOKELIO Ile-de-France a été validée par les documentalistes du CARIF francilien.\n\n"
+                   f"Votre identifiant : {user.identifiant}\n\n"
+                   "Pour choisir votre mot de passe, ouvrez ce lien (valable 7 jours, utilisable une seule fois) :\n"
+                   f"{settings.password_link(token)}\n\n"
+                   "Passé ce délai, cliquez sur « Mot de passe oublié ? » sur la page de connexion et saisissez "
+                   f"votre identifiant et ce courriel.\n\n{SIGNATURE}\n")
+        record_acte(session, user, "Compte activé : pré-inscription de l'organisme validée")
+    _organisme_acte(session, organisme, "Pré-inscription validée")
+    session.commit()
+    names = ", ".join(u.identifiant for u in users)
+    return True, (f"L'organisme {organisme.numero} est validé." +
+                  (f" Courriel d'activation envoyé à : {names}." if users else ""))
+
+
+def refuse_registration(session: Session, organisme: Organisme, motif: str) -> tuple[bool, str]:
+    """Organisme refusé; its waiting users stay inactive and receive the reason. Commits."""
+    motif = (motif or "").strip()
+    if not motif:
+        return False, "Indiquez le motif du refus : il est envoyé à l'organisme."
+    if len(motif) > 2000:
+        return False, "Le motif du refus est limité à 2000 caractères."
+    if organisme.etat != "brouillon":
+        return False, ALREADY_DECIDED
+    organisme.etat = "refuse"
+    for user in pending_users(session, organisme):
+        queue_mail(session, user.email, "DOKELIO Ile-de-France : votre demande de pré-inscription",
+                   f"Bonjour {user.prenom} {user.nom},\n\nLa demande de pré-inscription de l'organisme "
+                   f"« {organisme.raison_sociale} » dans DOKELIO Ile-de-France n'a pas pu être acceptée.\n\n"
+                   f"Motif : {motif}\n\nPour toute question : dokelio@iledefrance.fr.\n\n{SIGNATURE}\n")
+    _organisme_acte(session, organisme, f"Pré-inscription refusée. Motif : {motif}")
+    session.commit()
+    return True, f"La pré-inscription de l'organisme {organisme.numero} est refusée ; le motif a été envoyé."
