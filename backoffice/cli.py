@@ -45,3 +45,5 @@ def register_cli(app: Flask) -> None:
             orgs = ", ".join(account.get("organismes") or [])
             click.echo(f"  {account['role']:<15} {account['identifiant']:<18} {account['password']}"
                        + (f"   ({orgs})" if orgs else ""))
+
+    __import__("jobs.cli").cli.register(app)  # run-job, send-mail, worker-info, run-scheduler

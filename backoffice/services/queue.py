@@ -1,0 +1,97 @@
+"""Enqueue background jobs after the commit, and never let Redis break a user's request.
+
+Services write what must happen (outbox rows, state) in their transaction, then call
+`enqueue_after_commit(session, "jobs.outbox.send_outbox")`: the job is enqueued only if and
+after that transaction commits (a rollback drops it). Embedded mode (REDIS_URL unset):
+nothing is enqueued, the outbox is sent by `flask send-mail` / `flask run-scheduler`.
+Redis unreachable: the error is logged and swallowed; the committed rows wait for the
+periodic send_outbox job once Redis is back.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.exceptions import DuplicateJobError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, scoped_session
+
+log = logging.getLogger(__name__)
+
+_PENDING = "backoffice_enqueue_after_commit"
+SEND_OUTBOX = "jobs.outbox.send_outbox"
+# A Redis that does not answer must not hold a user's request for long.
+REDIS_TIMEOUTS = dict(socket_connect_timeout=2, socket_timeout=5)
+
+
+def redis_connection(url: str | None = None) -> Redis | None:
+    """A client for REDIS_URL (None in embedded mode). Connecting is lazy: no I/O here."""
+    url = url if url is not None else current_app.config.get("REDIS_URL")
+    return Redis.from_url(url, **REDIS_TIMEOUTS) if url else None
+
+
+def get_queue(name: str | None = None, url: str | None = None) -> Queue | None:
+    connection = redis_connection(url)
+    if connection is None:
+        return None
+    return Queue(name or current_app.config.get("RQ_QUEUE", "default"), connection=connection)
+
+
+def enqueue_now(func: Callable | str, *args, url: str | None = None, queue_name: str | None = None,
+                job_id: str | None = None, unique: bool = False, **job_options) -> bool:
+    """Enqueue at once; False (logged) when Redis is unreachable or the unique job exists."""
+    queue = get_queue(queue_name, url)
+    if queue is None:
+        return False
+    try:
+        queue.enqueue(func, *args, job_id=job_id, unique=unique, **job_options)
+        return True
+    except DuplicateJobError:
+        return False  # the queued one will do the work
+    except (RedisError, OSError) as exc:
+        log.warning("Redis injoignable, %s non mis en file (%s) : repris par la tâche périodique", func, exc)
+        return False
+
+
+def _real(session) -> Session:
+    return session() if isinstance(session, scoped_session) else session
+
+
+def enqueue_after_commit(session, func: Callable | str, *args, job_id: str | None = None,
+                         unique: bool = False, **job_options) -> None:
+    """Enqueue `func(*args)` once the session's current transaction has committed.
+
+    No-op in embedded mode. A rollback cancels it. Redis down: logged, the request goes on.
+    """
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return
+    _install()
+    queue_name = current_app.config.get("RQ_QUEUE", "default")
+    _real(session).info.setdefault(_PENDING, []).append(
+        (func, args, dict(url=url, queue_name=queue_name, job_id=job_id, unique=unique, **job_options)))
+
+
+def enqueue_send_outbox(session) -> None:
+    """The usual case: mail was queued in this transaction, send it as soon as it commits."""
+    enqueue_after_commit(session, SEND_OUTBOX, result_ttl=0, ttl=3600)
+
+
+def _after_commit(session: Session) -> None:
+    for func, args, options in session.info.pop(_PENDING, []):
+        enqueue_now(func, *args, **options)
+
+
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction, not a savepoint
+        session.info.pop(_PENDING, None)
+
+
+def _install() -> None:
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)

@@ -1,0 +1,75 @@
+"""The schedule, as data: what runs when. Read by jobs/cron_config.py (`rq cron`), by
+`flask run-scheduler` (embedded mode, no Redis), by `flask run-job` and by the monitoring.
+
+Cron strings are in the machine's local time (that is how `rq cron` reads them); the jobs
+themselves work on the Paris date. The daily jobs are idempotent and catch up ("due on or
+before today"), so a missed slot only delays work; `catch_up_missed_runs` (fired by `rq cron`
+at start-up, then hourly) runs at once any daily job whose last slot passed without a run.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from croniter import croniter
+from sqlalchemy import func, select
+
+from backoffice.extensions import db
+from backoffice.models import JobRun
+
+from . import outbox, robot, runtime
+
+QUEUE = os.environ.get("RQ_QUEUE", "default")
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    name: str
+    func: Callable
+    cron: str | None = None  # daily jobs
+    interval: int | None = None  # seconds
+    label: str = ""
+    timeout: int = 1800  # seconds: a job killed by RQ after this is retried by the next slot
+    takes_day: bool = True
+
+
+def catch_up_missed_runs(now: datetime | None = None) -> dict:
+    """Run now every daily job whose latest cron slot passed with no successful run since.
+
+    What `rq cron` cannot do by itself: after a restart it waits for the next slot. The job run
+    now is today's, whose conditions include every missed day: it catches up once.
+    """
+    now = now or datetime.now().astimezone()
+    ran = {}
+    with runtime.app_context():
+        for job in SCHEDULE:
+            if job.cron is None:
+                continue
+            slot = croniter(job.cron, now).get_prev(datetime)
+            slot_utc = slot.astimezone(UTC).replace(tzinfo=None)
+            last_done = db.session.scalar(select(func.max(JobRun.started_at))
+                                          .where(JobRun.job_name == job.name, JobRun.status == "done"))
+            db.session.rollback()
+            if last_done is None or last_done < slot_utc:
+                ran[job.name] = job.func()
+        runtime.record_run("catch_up_missed_runs", {"rattrapees": sorted(ran)})
+    return ran
+
+
+SCHEDULE: list[ScheduledJob] = [
+    ScheduledJob("archive_due_actions", robot.archive_due_actions, cron="30 2 * * *",
+                 label="Archivage automatique (un mois après la fin de la dernière session)"),
+    ScheduledJob("send_archiving_reminders", robot.send_archiving_reminders, cron="0 3 * * *",
+                 label="Courriel « archivage dans 10 jours »"),
+    ScheduledJob("inactivate_stale_actions", robot.inactivate_stale_actions, cron="15 3 * * *",
+                 label="Inactivation 120 jours après une demande de complétude"),
+    ScheduledJob("send_outbox", outbox.send_outbox, interval=60, timeout=600, takes_day=False,
+                 label="Envoi des courriels en attente"),
+    ScheduledJob("catch_up_missed_runs", catch_up_missed_runs, interval=3600, takes_day=False,
+                 label="Rattrapage des tâches quotidiennes manquées"),
+]
+
+JOBS: dict[str, ScheduledJob] = {job.name: job for job in SCHEDULE}
+DAILY = [job for job in SCHEDULE if job.cron]

@@ -1,0 +1,141 @@
+"""SQL building blocks of the set-based jobs (PostgreSQL and SQLite).
+
+The robot jobs never loop over rows in Python: one INSERT ... SELECT writes the history rows
+of the actions a run changes, one UPDATE ... WHERE id IN (those history rows) changes them,
+one INSERT ... SELECT writes their e-mails. E-mails are rendered once with placeholders
+(@@NUMERO@@, ...) which SQL `replace()` fills per row (HTML-escaped in the HTML part).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import Integer, String, case, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
+
+from backoffice import workflow
+from backoffice.models import Action, History, Organisme, User, user_organisme
+from backoffice.services.mail import render_mail
+
+ROBOT_LABEL = "Robot"
+
+
+def _labels(enum) -> dict[str, str]:
+    return {member.value: workflow.LABELS[member] for member in enum}
+
+
+def state_label(controle=None, publication=None, fiche=None):
+    """SQL for 'Visé / Diffusable / Créé' (workflow.state_label); a given value replaces a column."""
+    def part(column, enum, value):
+        if value is not None:
+            return literal(workflow.LABELS[enum(value)])
+        return func.coalesce(case(_labels(enum), value=column), column)
+    return (part(Action.controle, workflow.Controle, controle) + literal(" / ")
+            + part(Action.publication, workflow.Publication, publication) + literal(" / ")
+            + part(Action.etat_fiche, workflow.EtatFiche, fiche))
+
+
+def history_rows(message: str, now: datetime, new_state, where) -> tuple[list[str], object]:
+    """(columns, SELECT) for INSERT INTO history: one 'transition' row per matching action."""
+    columns = ["entity", "entity_key", "numero", "op", "field", "old_value", "new_value", "message",
+               "actor_label", "at"]
+    query = select(
+        literal("action"), cast(Action.id, String), Action.numero, literal("transition"),
+        literal("indicateurs"), state_label(), new_state, literal(message), literal(ROBOT_LABEL),
+        literal(now, type_=History.__table__.c.at.type),
+    ).where(*where)
+    return columns, query
+
+
+def ids_changed_by(message: str, now: datetime):
+    """SELECT of the action ids this run wrote a history row for (its own set, exactly)."""
+    return select(cast(History.entity_key, Integer)).where(
+        History.at == now, History.actor_label == ROBOT_LABEL, History.op == "transition",
+        History.entity == "action", History.message == message)
+
+
+def recipients_of_organisme(session: Session, organisme_id_column):
+    """Scalar SQL: comma-separated e-mails of the active organisme users of an organisme."""
+    email = User.email
+    if session.get_bind().dialect.name == "postgresql":
+        aggregate = func.string_agg(email, aggregate_order_by(literal(","), email))
+    else:  # SQLite: order not guaranteed, the addresses are the same
+        aggregate = func.group_concat(email, literal(","))
+    return (select(aggregate)
+            .select_from(User).join(user_organisme, user_organisme.c.user_id == User.id)
+            .where(user_organisme.c.organisme_id == organisme_id_column, User.actif.is_(True),
+                   User.role_code == "organisme")
+            .scalar_subquery())
+
+
+def organisme_name():
+    return func.coalesce(func.nullif(Organisme.nom_usuel, ""), Organisme.raison_sociale)
+
+
+def html_escape(expr):
+    """SQL equivalent of markupsafe.escape for text put into the HTML part."""
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;")):
+        expr = func.replace(expr, raw, escaped)
+    return expr
+
+
+USER_TEXT = frozenset({"ORGANISME", "INTITULE"})  # typed by users: escaped in HTML
+
+
+def fill(template: str, values: dict, escape: bool):
+    """SQL replace() chain putting each value expression in place of its @@KEY@@."""
+    expr = literal(template)
+    for key, value in values.items():
+        expr = func.replace(expr, f"@@{key}@@", html_escape(value) if escape and key in USER_TEXT else value)
+    return expr
+
+
+def fiche_url_template() -> str:
+    """The action fiche's absolute URL with @@ID@@ for the id, from BASE_URL (never a Host
+    header); the back-office home if no admin screen shows actions yet."""
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    for admin in current_app.extensions.get("admin", []):
+        for view in getattr(admin, "_views", []):
+            if getattr(getattr(view, "model", None), "__name__", None) == "Action":
+                adapter = current_app.url_map.bind("localhost")
+                try:
+                    path = adapter.build(f"{view.endpoint}.details_view", {"id": "999999999"})
+                except Exception:  # endpoint without a details view
+                    continue
+                return base + path.replace("999999999", "@@ID@@")
+    return base + "/admin/"
+
+
+def mail_select(template_name: str, placeholders: dict):
+    """Columns (subject, text, html) of one rendered template, filled per action row.
+
+    `placeholders` maps KEY -> SQL expression over Action/Organisme; NUMERO, INTITULE,
+    ORGANISME and ID (for the link) are always available.
+    """
+    # Text typed by users goes in last, so a "@@KEY@@" inside it is never substituted.
+    values = {"ID": cast(Action.id, String), "NUMERO": Action.numero, **placeholders,
+              "ORGANISME": organisme_name(), "INTITULE": Action.intitule}
+    ctx = {key.lower(): f"@@{key}@@" for key in values}
+    ctx["url"] = fiche_url_template()
+    subject, text, html = render_mail(template_name, **ctx)
+    return (fill(subject, values, escape=False), fill(text, values, escape=False),
+            fill(html, values, escape=True))
+
+
+def outbox_rows(key, recipients, subject, text, html, now: datetime, from_clause, where):
+    """SELECT (dedup_key, recipients, subject, body_text, body_html, created_at, attempts) of the
+    new e-mails: rows with at least one recipient, whose dedup_key is not in the outbox yet."""
+    from backoffice.models import Outbox
+    outbox = Outbox.__table__
+    rows = (select(key.label("dedup_key"), recipients.label("recipients"), subject.label("subject"),
+                   text.label("body_text"), html.label("body_html"))
+            .select_from(from_clause).where(*where).subquery("nouveaux"))
+    already = outbox.alias("deja")
+    return (select(rows.c.dedup_key, rows.c.recipients, rows.c.subject, rows.c.body_text, rows.c.body_html,
+                   literal(now, type_=outbox.c.created_at.type), literal(0))
+            .where(rows.c.recipients.is_not(None), rows.c.recipients != "",
+                   ~select(already.c.id).where(already.c.dedup_key == rows.c.dedup_key).exists()))
+
+
+OUTBOX_COLUMNS = ["dedup_key", "recipients", "subject", "body_text", "body_html", "created_at", "attempts"]
