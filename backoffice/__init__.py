@@ -39,6 +39,9 @@ def create_app(config=None) -> Flask:
     from .admin_views import init_admin
     init_admin(app)
 
+    from .export import init_diffusion  # LHEO feed, partner API, grid export jobs
+    init_diffusion(app)
+
     from .cli import register_cli
     register_cli(app)
 

@@ -47,3 +47,4 @@ def register_cli(app: Flask) -> None:
                        + (f"   ({orgs})" if orgs else ""))
 
     __import__("jobs.cli").cli.register(app)  # run-job, send-mail, worker-info, run-scheduler
+    __import__("backoffice.export.cli").export.cli.register(app)  # lheo-export, lheo-import

@@ -75,6 +75,8 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "history": {"view": frozenset({DOCUMENTALISTE, ADMIN})},
     "job": {"view": frozenset({ADMIN}), "edit": frozenset({ADMIN})},
     "dashboard": {"view": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR})},
+    # the whole LHEO feed (partners use an API key; see backoffice/export/views.py)
+    "lheo": {"export": frozenset({DOCUMENTALISTE})},
 }
 
 

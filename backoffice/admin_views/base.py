@@ -22,6 +22,7 @@ from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from .. import permissions
+from ..export.grid import GridExportMixin
 from ..extensions import db
 from ..models import Action, Adresse, Contact, Organisme, Session
 from ..security import is_local_path, neutralise_formula
@@ -67,7 +68,7 @@ def field_error(form, name: str, message: str):
     raise ValidationError(message)
 
 
-class SecureModelView(ModelView):
+class SecureModelView(GridExportMixin, ModelView):
     """Deny by default; scope every read and write to the user's records."""
 
     resource: str = ""  # key of permissions.MATRIX; empty = nobody

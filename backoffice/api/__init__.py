@@ -1,0 +1,147 @@
+"""Partner API: read-only JSON over the diffusable offer (documented in openapi.yaml).
+
+- GET /api/v1/sessions/<SE_...>: a session, only while its action is diffusable (404
+  otherwise: the FAQ's "si l'action n'est pas en diffusion, le numéro ... ne sera pas visible
+  par Pôle emploi").
+- GET /api/v1/offres: search with filters and offset pagination (par_page ≤ 100).
+Open to anyone (it only shows what partner portals publish), rate-limited per client
+(ratelimit.py); a partner key (keys.py) gets a higher quota. Every answer is JSON, errors
+included. GET only, hence exempt from CSRF.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
+
+from ..extensions import csrf, db
+from . import queries
+from .keys import current_partner
+from .ratelimit import DEFAULT_LIMIT, DEFAULT_PARTNER_LIMIT, DEFAULT_WINDOW, RateLimiter
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+MAX_PAGE = 10000
+MAX_TEXT = 100
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, parametre: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.parametre = status, message, parametre
+
+
+def error(status: int, message: str, parametre: str | None = None, headers: dict | None = None):
+    body = {"erreur": message, "statut": status}
+    if parametre:
+        body["parametre"] = parametre
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return error(exc.status, exc.message, exc.parametre)
+
+
+@bp.before_request
+def _rate_limit():
+    partner = current_partner()
+    client = f"partner:{partner}" if partner else f"ip:{request.remote_addr or '-'}"
+    config = current_app.config
+    limit = config.get("API_RATE_LIMIT_PARTNER", DEFAULT_PARTNER_LIMIT) if partner else \
+        config.get("API_RATE_LIMIT", DEFAULT_LIMIT)
+    verdict = current_app.extensions["api_rate_limiter"].hit(client, limit, config.get("API_RATE_WINDOW", DEFAULT_WINDOW))
+    g.api_rate = verdict
+    if not verdict.allowed:
+        return error(429, "Trop de requêtes : réessayez dans quelques instants.",
+                     headers={"Retry-After": str(verdict.retry_after)})
+    return None
+
+
+@bp.after_request
+def _rate_headers(response):
+    verdict = g.get("api_rate")
+    if verdict is not None:
+        response.headers["X-RateLimit-Limit"] = str(verdict.limit)
+        response.headers["X-RateLimit-Remaining"] = str(verdict.remaining)
+    return response
+
+
+def _text(name: str) -> str | None:
+    value = request.args.get(name)
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        raise ApiError(400, f"Le paramètre « {name} » est trop long ({MAX_TEXT} caractères au plus).", name)
+    return value
+
+
+def _date(name: str) -> date | None:
+    value = _text(name)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, f"Le paramètre « {name} » doit être une date au format AAAA-MM-JJ.", name) from None
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    value = _text(name)
+    if value is None:
+        return default
+    if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+        raise ApiError(400, f"Le paramètre « {name} » doit être un entier entre {low} et {high}.", name)
+    return int(value)
+
+
+@bp.get("/sessions/<numero>")
+def session(numero: str):
+    """A session by its SE_ number, while its action is diffusable."""
+    found = queries.session_lookup(db.session, numero)
+    if found is None:
+        return error(404, "Session inconnue ou non diffusée.")
+    return jsonify(found)
+
+
+@bp.get("/offres")
+def offres():
+    """Search the diffusable offer."""
+    params = queries.SearchParams(
+        q=_text("q"), departement=_text("departement"), formacode=_text("formacode"), nsf=_text("nsf"),
+        certification=_text("certification"), dispositif=_text("dispositif"),
+        debut_apres=_date("debut_apres"), fin_avant=_date("fin_avant"))
+    page = _int("page", 1, 1, MAX_PAGE)
+    per_page = _int("par_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    total, results = queries.search(db.session, params, page, per_page)
+    pages = (total + per_page - 1) // per_page
+    next_url = None
+    if page < pages:
+        args = {k: v for k, v in request.args.items() if k != "page"}
+        next_url = url_for("api.offres", page=page + 1, **args)
+    return jsonify({"page": page, "par_page": per_page, "total": total, "pages": pages,
+                    "suivant": next_url, "resultats": results})
+
+
+@bp.route("/", defaults={"rest": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@bp.route("/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def not_found(rest: str):
+    """Anything else under /api/v1: a JSON 404, or 405 for a known path with another method."""
+    known = rest.startswith("sessions/") and rest.count("/") == 1 or rest == "offres"
+    if known and request.method not in ("GET", "HEAD"):
+        return error(405, "Méthode non autorisée : l'API est en lecture seule (GET).", headers={"Allow": "GET, HEAD"})
+    return error(404, "Ressource inconnue.")
+
+
+def init_api(app: Flask) -> None:
+    """Register the API blueprint, exempt from CSRF (GET only), with its rate limiter."""
+    app.extensions["api_rate_limiter"] = RateLimiter(app.config.get("REDIS_URL"))
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

@@ -1,0 +1,175 @@
+"""Partner API queries: the diffusable offer only, rendered from what partners may see.
+
+Filters apply to the current rows of diffusable actions and their non-archived sessions (they
+are indexed columns); results are rendered from the published (last visé) content through
+the same assembly as the LHEO feed (backoffice.export.lheo_data), so the API never shows a
+non-diffusable contact, an archived session or a modification not yet visé.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..export import lheo_data
+from ..export.lheo_format import decimal_or_none, rncp_code
+from ..models import (Action, Adresse, Certification, Dispositif, EtatRecrutement, Organisme, Session,
+                      action_certification, action_formacode, action_nsf)
+from ..rules import parse_numero
+
+MODALITES = {"0": "presentiel", "1": "mixte", "2": "foad"}
+
+
+@dataclass
+class SearchParams:
+    q: str | None = None
+    departement: str | None = None
+    formacode: str | None = None
+    nsf: str | None = None
+    certification: str | None = None
+    dispositif: str | None = None
+    debut_apres: date | None = None
+    fin_avant: date | None = None
+
+
+def _certification_codes(code: str) -> list[str]:
+    code = code.strip().upper()
+    digits = code.removeprefix("RNCP").removeprefix("RS")
+    return sorted({code, digits, f"RNCP{digits}", f"RS{digits}"})
+
+
+def search_query(params: SearchParams):
+    """SELECT Action ids of the diffusable actions matching every given filter."""
+    session_conditions = [Session.action_id == Action.id, Session.archivee.is_(False)]
+    if params.departement:
+        session_conditions.append(Session.lieu_id.in_(
+            select(Adresse.id).where(Adresse.departement_code == params.departement)))
+    if params.dispositif:
+        session_conditions.append(Session.dispositif_id.in_(
+            select(Dispositif.id).where(Dispositif.code == params.dispositif)))
+    if params.debut_apres:
+        session_conditions.append(Session.date_debut >= params.debut_apres)
+    if params.fin_avant:
+        session_conditions.append(Session.date_fin <= params.fin_avant)
+    query = select(Action.id, Action.numero).where(Action.publication == "diffusable",
+                                                   select(Session.id).where(*session_conditions).exists())
+    if params.q:
+        pattern = f"%{params.q.lower()}%"
+        query = query.where(or_(func.lower(Action.intitule).like(pattern),
+                                Action.organisme_id.in_(select(Organisme.id).where(or_(
+                                    func.lower(Organisme.raison_sociale).like(pattern),
+                                    func.lower(Organisme.nom_usuel).like(pattern))))))
+    if params.formacode:
+        query = query.where(select(action_formacode.c.action_id).where(
+            action_formacode.c.action_id == Action.id, action_formacode.c.formacode_code == params.formacode).exists())
+    if params.nsf:
+        query = query.where(select(action_nsf.c.action_id).where(
+            action_nsf.c.action_id == Action.id, action_nsf.c.nsf_code == params.nsf).exists())
+    if params.certification:
+        codes = _certification_codes(params.certification)
+        certs = select(Certification.id).where(or_(Certification.code_rncp.in_(codes), Certification.code_rs.in_(codes)))
+        query = query.where(select(action_certification.c.action_id).where(
+            action_certification.c.action_id == Action.id, action_certification.c.certification_id.in_(certs)).exists())
+    return query
+
+
+def search(db_session, params: SearchParams, page: int, per_page: int) -> tuple[int, list[dict]]:
+    """(total, offers of the page), ordered by AF_ number."""
+    base = search_query(params)
+    total = db_session.scalar(select(func.count()).select_from(base.subquery()))
+    ids = [row.id for row in db_session.execute(base.order_by(Action.numero)
+                                                 .limit(per_page).offset((page - 1) * per_page))]
+    return total, offers_json(db_session, ids)
+
+
+def offers_json(db_session, ids: list[int]) -> list[dict]:
+    if not ids:
+        return []
+    actions = list(db_session.scalars(
+        select(Action).where(Action.id.in_(ids)).order_by(Action.numero)
+        .options(selectinload(Action.certifications), selectinload(Action.formacodes),
+                 selectinload(Action.nsfs), selectinload(Action.sessions))))
+    contents = [lheo_data.published_content(a) for a in actions]
+    lookups = lheo_data.Lookups(db_session)
+    labels = EtatLabels(db_session)
+    return [offer_json(o, labels) for o in lheo_data.offers_from_contents(contents, lookups)]
+
+
+class EtatLabels:
+    def __init__(self, db_session):
+        self.etats = dict(db_session.execute(select(EtatRecrutement.code, EtatRecrutement.libelle)).all())
+        self.dispositifs = dict(db_session.execute(select(Dispositif.code, Dispositif.libelle)).all())
+
+
+def _number(value):
+    number = decimal_or_none(value)
+    if number is None:
+        return None
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    return value[:10] if isinstance(value, str) else value.isoformat()[:10]
+
+
+def session_json(s: dict, labels: EtatLabels) -> dict:
+    lieu = s.get("lieu")
+    dispositif = s.get("dispositif")
+    etat = str(s.get("etat_recrutement_code") or "1")
+    return {
+        "numero": s["numero"], "date_debut": _iso(s["date_debut"]), "date_fin": _iso(s["date_fin"]),
+        "duree_totale": _number(s.get("duree_totale")), "heures_centre": _number(s.get("heures_centre")),
+        "heures_entreprise": _number(s.get("heures_entreprise")),
+        "modalite": MODALITES.get(str(s.get("modalite")), "presentiel"),
+        "lieu": {"libelle": lieu.get("libelle"), "code_postal": lieu.get("code_postal"), "ville": lieu.get("ville"),
+                 "departement": lieu.get("departement_code")} if lieu else None,
+        "dispositif": {"code": dispositif["code"], "libelle": labels.dispositifs.get(dispositif["code"])}
+        if dispositif else None,
+        "etat_recrutement": {"code": etat, "libelle": labels.etats.get(etat, "")},
+    }
+
+
+def organisme_json(org: dict) -> dict:
+    return {"numero": org["numero"], "raison_sociale": org["raison_sociale"],
+            "nom": org.get("nom_usuel") or org["raison_sociale"], "siret": org.get("siret"),
+            "code_postal": org.get("code_postal"), "ville": org.get("ville")}
+
+
+def offer_json(offer: dict, labels: EtatLabels) -> dict:
+    action = offer["action"]
+    return {
+        "numero": action["numero"], "intitule": action["intitule"], "objectif": action.get("objectif"),
+        "niveau_sortie": action.get("niveau_sortie_code"), "conventionnee": bool(action.get("conventionnee")),
+        "organisme": organisme_json(offer["organisme"]),
+        "formacodes": sorted(offer["formacodes"]), "nsf": sorted(offer["nsfs"]),
+        "certifications": [{"code_rncp": rncp_code(c.get("code_rncp")), "code_rs": c.get("code_rs"),
+                            "intitule": c.get("intitule")} for c in offer["certifications"]],
+        "eligible_cpf": any(c.get("eligible_cpf") for c in offer["certifications"]),
+        "sessions": [session_json(s, labels) for s in sorted(offer["sessions"],
+                                                             key=lambda s: (_iso(s["date_debut"]), s["numero"]))],
+    }
+
+
+def session_lookup(db_session, numero: str) -> dict | None:
+    """A session as partners see it, while its action is diffusable (None otherwise)."""
+    if parse_numero(numero) is None or not numero.startswith("SE_"):
+        return None
+    row = db_session.execute(select(Session.action_id).where(Session.numero == numero,
+                                                             Session.archivee.is_(False))).first()
+    if row is None:
+        return None
+    action = db_session.get(Action, row.action_id)
+    if action is None or action.publication != "diffusable":
+        return None
+    offer = lheo_data.offer_for_action(db_session, action, current=False)
+    published = [s for s in (offer or {}).get("sessions", ()) if s["numero"] == numero]
+    if not published:
+        return None  # added after the last visa: not visible yet
+    labels = EtatLabels(db_session)
+    return {**session_json(published[0], labels),
+            "action": {"numero": action.numero, "intitule": offer["action"]["intitule"],
+                       "organisme": organisme_json(offer["organisme"])}}

@@ -1,0 +1,72 @@
+"""A small fixed-window rate limiter for the partner API.
+
+Each client (a partner key's name, else the client address) may make `limit` requests per
+window of `window` seconds; beyond that the API answers 429 with Retry-After.
+
+Where the counters live:
+- REDIS_URL set (production): in Redis, INCR + EXPIRE on "api-rate:<client>:<window start>",
+  shared by every web worker;
+- embedded mode (REDIS_URL None): in this process's memory. The embedded mode runs one
+  process, so the limit holds; counters restart with the process. (The database's
+  throttle_event table is not used: one row per API call would be write load on every read.)
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+DEFAULT_LIMIT = 120  # requests per window for an anonymous client
+DEFAULT_PARTNER_LIMIT = 1200  # for a client with a valid partner key
+DEFAULT_WINDOW = 60  # seconds
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int  # seconds until the window resets
+
+
+class MemoryCounter:
+    """Counts per (client, window) in a dict; old windows are dropped as time passes."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, int], int] = {}
+
+    def incr(self, client: str, window_start: int, window: int) -> int:
+        with self._lock:
+            if len(self._counts) > 10000:
+                self._counts = {k: v for k, v in self._counts.items() if k[1] >= window_start}
+            key = (client, window_start)
+            self._counts[key] = self._counts.get(key, 0) + 1
+            return self._counts[key]
+
+
+class RedisCounter:
+    def __init__(self, url: str):
+        import redis
+        self._redis = redis.Redis.from_url(url)
+
+    def incr(self, client: str, window_start: int, window: int) -> int:
+        key = f"api-rate:{client}:{window_start}"
+        pipe = self._redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, window + 1)
+        count, _ = pipe.execute()
+        return int(count)
+
+
+class RateLimiter:
+    def __init__(self, redis_url: str | None = None):
+        self.counter = RedisCounter(redis_url) if redis_url else MemoryCounter()
+
+    def hit(self, client: str, limit: int, window: int = DEFAULT_WINDOW, now: float | None = None) -> Verdict:
+        """Count one request of `client`; say whether it is within the limit."""
+        now = time.time() if now is None else now
+        window_start = int(now // window) * window
+        count = self.counter.incr(client, window_start, window)
+        retry_after = max(1, int(window_start + window - now + 0.999))
+        return Verdict(count <= limit, limit, max(0, limit - count), retry_after)

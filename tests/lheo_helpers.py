@@ -1,0 +1,106 @@
+"""Helpers of the LHEO, API and export tests: diffusable offers, the schema, feed parsing."""
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from lxml import etree
+
+from backoffice.actor import SYSTEM, acting_as
+from backoffice.export import lheo_data
+from backoffice.extensions import db
+from backoffice.models import Certification, Dispositif, Formacode, Nsf, Programme
+from backoffice.models.listeners import utcnow
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_XSD = REPO.parent / "shared" / "lheo" / "lheo.xsd"
+VENDORED_XSD = REPO / "backoffice" / "export" / "xsd" / "lheo.xsd"
+NS = {"l": "http://lheo.gouv.fr/2.3"}
+PARTNER_KEY = "cle-partenaire-de-test-0123456789"
+
+
+def xsd() -> etree.XMLSchema:
+    """The LHEO 2.3 schema from ../shared (the contract), else the vendored copy."""
+    return etree.XMLSchema(etree.parse(str(SHARED_XSD if SHARED_XSD.exists() else VENDORED_XSD)))
+
+
+def assert_valid(document: bytes) -> etree._Element:
+    """Parse an LHEO document and fail with the schema's errors if it is not valid."""
+    root = etree.fromstring(document)
+    schema = xsd()
+    assert schema.validate(root), "\n".join(f"{e.line}: {e.message}" for e in schema.error_log)
+    return root
+
+
+def numeros(root, tag: str) -> list[str]:
+    return [el.get("numero") for el in root.iter(f"{{{NS['l']}}}{tag}")]
+
+
+def enable_partner(app) -> dict:
+    """Configure a partner key; returns the headers that send it."""
+    app.config["PARTNER_API_KEYS"] = {"portail-test": PARTNER_KEY}
+    return {"X-API-Key": PARTNER_KEY}
+
+
+def save(*objects):
+    with acting_as(SYSTEM):
+        for obj in objects:
+            db.session.add(obj)
+        db.session.commit()
+
+
+def publish(action, vise_le=None):
+    """Make an action Visé / Diffusable and store its visé content as the published version."""
+    action.controle, action.publication = "vise", "diffusable"
+    action.vise_le = vise_le or utcnow()
+    save(action)
+    action.version_publiee = json.dumps(lheo_data.current_content(action))
+    save(action)
+    return action
+
+
+def rich_offer(make, organisme=None, **action_kw):
+    """A diffusable action using every exported field: certification, codes, programme,
+    contact, two places, apprenticeship and FOAD sessions."""
+    organisme = organisme or make.organisme(nda="11755555575", uai="0751234J", telephone="01 02 03 04 05",
+                                            site_internet="https://of.example.fr", numero_voie="12",
+                                            voie="rue de la Roquette", complement_service="Service formation")
+    contact = make.contact(organisme, nom="Durand", prenom="Alice", fonction="Responsable pédagogique",
+                           telephone="01 44 55 66 77", mobile="06 11 22 33 44", principal=True)
+    certification = db.session.query(Certification).order_by(Certification.id).first() or make.certification()
+    programme = db.session.query(Programme).order_by(Programme.id).first()
+    apprentissage = db.session.query(Dispositif).filter_by(code="APPRENTISSAGE").one()
+    autre = db.session.query(Dispositif).filter_by(code="PRFE").first() or apprentissage
+    values = dict(intitule=certification.intitule, conventionnee=True, programme_id=programme.id,
+                  niveau_entree_code="3", niveau_sortie_code="4", public_vise="Demandeurs d'emploi",
+                  conditions_specifiques="Entretien préalable", entrees_sorties="1", modulaire=True,
+                  attestation_suivi=True, sessions_par_an=4, periodicite="Trimestrielle", contact=contact)
+    values.update(action_kw)
+    action = make.action(organisme, **values)
+    action.certifications = [certification]
+    action.formacodes = db.session.query(Formacode).order_by(Formacode.code).limit(2).all()
+    action.nsfs = db.session.query(Nsf).order_by(Nsf.code).limit(1).all()
+    save(action)
+    site = make.adresse(organisme, libelle="Centre Est", numero_voie="5", voie="avenue de la République",
+                        code_postal="93100", ville="Montreuil", departement_code="93", lieu_dit="Bâtiment B")
+    start = date(2027, 1, 4)
+    make.session(action, date_debut=start, lieu=site, dispositif_id=apprentissage.id, duree_totale=Decimal("1200"),
+                 heures_centre=Decimal("800"), heures_entreprise=Decimal("400"), duree_cycle=2,
+                 annees_apprentissage="1,2", niveau_bac="post_bac", rythme="1 semaine / 2 semaines",
+                 unites_centre=1, unites_entreprise=2, etat_recrutement_code="1")
+    make.session(action, date_debut=start + timedelta(days=60), lieu=site, dispositif_id=apprentissage.id,
+                 duree_totale=Decimal("1200"), heures_centre=Decimal("800"), heures_entreprise=Decimal("400"),
+                 duree_cycle=2, annees_apprentissage="1,2", niveau_bac="post_bac", rythme="1 semaine / 2 semaines",
+                 unites_centre=1, unites_entreprise=2, etat_recrutement_code="2")
+    make.session(action, date_debut=start + timedelta(days=10), lieu=None, modalite_code="foad",
+                 dispositif_id=autre.id, duree_totale=Decimal("35.5"))
+    db.session.refresh(action)
+    return publish(action)
+
+
+def simple_offer(make, organisme=None, **action_kw):
+    """A diffusable action with one présentiel session."""
+    action = make.action(organisme, **action_kw)
+    make.session(action)
+    db.session.refresh(action)
+    return publish(action)
