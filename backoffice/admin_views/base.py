@@ -12,6 +12,8 @@ screens:
 CSRF is checked by Flask-WTF's CSRFProtect on every POST of the app.
 """
 from flask import abort, flash, redirect, request, url_for
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
@@ -28,6 +30,9 @@ from ..models import Action, Adresse, Contact, Organisme, Session
 from ..security import is_local_path, neutralise_formula
 
 SCOPED_MODELS = (Organisme, Action, Session, Adresse, Contact)
+# Flask-Admin route -> the can_* property that must be true to use it
+VERB_FLAGS = {"create_view": "can_create", "edit_view": "can_edit", "delete_view": "can_delete",
+              "export": "can_export", "ajax_update": "can_edit"}
 
 STALE_MESSAGE = ("Cette fiche a été modifiée par un autre utilisateur depuis que vous l'avez ouverte. "
                  "Vos modifications n'ont pas été enregistrées : elles sont conservées ci-dessous. "
@@ -53,8 +58,13 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return scoped_query(self.model)
 
     def get_one(self, pk):
+        column = self.model_pk_column()
+        try:  # posted as text: PostgreSQL refuses integer = varchar (see SecureModelView.get_one)
+            pk = column.type.python_type(pk) if isinstance(pk, str) else pk
+        except (ValueError, NotImplementedError):
+            return None
         with db.session.no_autoflush:
-            return self.get_query().filter(self.model_pk_column() == pk).first()
+            return self.get_query().filter(column == pk).first()
 
     def model_pk_column(self):
         return getattr(self.model, self.pk)
@@ -96,6 +106,11 @@ class SecureModelView(GridExportMixin, ModelView):
         refused = super()._handle_view(name, **kwargs)
         if refused is not None:
             return refused
+        flag = VERB_FLAGS.get(name)
+        if flag and not getattr(self, flag):
+            # deny by default: a refused verb is a 403, not Flask-Admin's silent redirect (and
+            # its ajax_update only checks column_editable_list, never can_edit)
+            abort(403)
         target = request.values.get("url")
         if target and not is_local_path(target):
             return redirect(self.get_url(".index_view"))
@@ -200,12 +215,25 @@ class SecureModelView(GridExportMixin, ModelView):
 
     def handle_action(self, return_view=None):
         """Bulk actions: refuse outright if any id is outside the user's scope."""
-        ids = request.form.getlist("rowid")
+        ids = self.typed_ids(request.form.getlist("rowid"))
         if ids:
             found = self.get_query().filter(self._pk_column().in_(ids)).count()
             if found != len(set(ids)):
                 abort(404)
         return super().handle_action(return_view)
+
+    def typed_ids(self, ids):
+        """Posted ids (text) as the primary key's type, 404 if malformed: PostgreSQL refuses
+        `integer IN (varchar)`, which SQLAlchemy 2.1 + psycopg 3 send for text ids. Bulk actions use it."""
+        python_type = self._pk_column().type.python_type
+        try:
+            return [python_type(i) for i in ids]
+        except (TypeError, ValueError):
+            abort(404)
+
+    @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        return super().action_delete(self.typed_ids(ids))
 
     # --------------------------------------------------------- optimistic locking
     def scaffold_form(self):
