@@ -74,6 +74,14 @@ def init_security(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
+    @app.teardown_request
+    def _forget_request_state(_exc):
+        # g lives in the app context, which outlives a request when one is pushed around
+        # several (tests, scripts): the user Flask-Login cached there and the CSP nonce
+        # must not carry over to the next request (another client, another user).
+        g.pop("_login_user", None)
+        g.pop("_csp_nonce", None)
+
     @app.errorhandler(413)
     def _too_large(_error):
         return render_template("auth/message.html", title="Fichier trop volumineux",
