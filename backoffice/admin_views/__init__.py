@@ -7,8 +7,11 @@ from flask_login import current_user
 from ..extensions import db
 from ..models import Adresse, Contact, History, Organisme
 from ..security import csp_nonce
+from .. import permissions
+from .dashboard import DashboardView, render_dashboard
 from .history import HistoryJournalView, RecordHistoryView
 from .organisme import AdresseView, ContactView, OrganismeView
+from .organisme_search import OrganismeSearchView
 from .referentials import add_referential_views
 from .registrations import RegistrationView
 from .support import SupportView
@@ -25,6 +28,8 @@ class HomeView(AdminIndexView):
     def index(self):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
+        if permissions.allowed(current_user, "dashboard", "view"):
+            return render_dashboard(self)
         return self.render("admin/home.html")
 
 
@@ -32,6 +37,9 @@ def init_admin(app: Flask) -> Admin:
     admin = Admin(app, name="DOKELIO Île-de-France", index_view=HomeView(name="Accueil", url="/admin"),
                   csp_nonce_generator=csp_nonce,
                   theme=Bootstrap4Theme(base_template="admin/backoffice_master.html", swatch="default"))
+    admin.add_view(DashboardView(name="Votre tableau de bord", endpoint="tableau_de_bord", url="/admin/tableau-de-bord"))
+    admin.add_view(OrganismeSearchView(name="Rechercher un organisme", endpoint="organisme_search",
+                                       url="/admin/recherche-organismes", category="Gérer ses organismes"))
     admin.add_view(OrganismeView(Organisme, db, name="Organismes", endpoint="organismes", category="Gérer ses organismes"))
     admin.add_view(AdresseView(Adresse, db, name="Carnet d'adresses", endpoint="adresses", category="Gérer ses organismes"))
     admin.add_view(ContactView(Contact, db, name="Carnet de contacts", endpoint="contacts", category="Gérer ses organismes"))

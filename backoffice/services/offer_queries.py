@@ -137,8 +137,19 @@ class Counter:
     url_args: dict = field(default_factory=dict)
 
 
+# the lists the counters link to (Flask endpoints, as strings: no Flask import here)
 ACTIONS_ENDPOINT = "actions.index_view"
-ORGANISMES_ENDPOINT = "organisme_search.index"
+ORGANISME_SEARCH_ENDPOINT = "organisme_search.index"
+REGISTRATIONS_ENDPOINT = "preinscriptions.index_view"  # the documentalists' validation queue
+
+
+def counter_link(key: str, user) -> tuple[str, dict]:
+    """(endpoint, url args) of the list showing exactly what the counter `key` counts."""
+    if key in ORGANISME_LISTS:
+        if permissions.allowed(user, "organisme", "validate"):
+            return REGISTRATIONS_ENDPOINT, {}
+        return ORGANISME_SEARCH_ENDPOINT, {"liste": key, "rechercher": "1"}
+    return ACTIONS_ENDPOINT, {"liste": key}
 
 
 def counter_keys(user) -> list[str]:
@@ -153,8 +164,11 @@ def _sum_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def counters_statement(user, today: date, keys: list[str] | None = None):
-    """The ONE SELECT computing every counter of the user's dashboard."""
+def counters_statement(user, today: date, keys: list[str] | None = None, filters=None):
+    """The ONE SELECT computing every counter of the user's dashboard.
+
+    `filters` (DashboardFilters) narrow the action counters, not the organismes one.
+    """
     keys = counter_keys(user) if keys is None else keys
     columns = []
     for key in keys:
@@ -169,24 +183,23 @@ def counters_statement(user, today: date, keys: list[str] | None = None):
             columns.append(_sum_if(NAMED_LISTS[key].condition(user, today)).label(key))
     if not columns:
         columns = [literal_column("0").label("nothing")]
-    return select(*columns).select_from(Action).where(permissions.scope_condition(user, Action))
+    statement = select(*columns).select_from(Action).where(permissions.scope_condition(user, Action))
+    if filters is not None and not filters.is_empty():
+        statement = statement.where(search_filters_condition(filters))
+    return statement
 
 
-def counters(session, user, today: date) -> list[Counter]:
+def counters(session, user, today: date, filters=None) -> list[Counter]:
     """The dashboard's counters for this user, each with the list it links to."""
     keys = counter_keys(user)
     if not keys:
         return []
-    row = session.execute(counters_statement(user, today, keys)).one()._mapping
+    row = session.execute(counters_statement(user, today, keys, filters)).one()._mapping
     result = []
     for key in keys:
-        if key in ORGANISME_LISTS:
-            result.append(Counter(key, ORGANISME_LISTS[key].label, int(row[key] or 0), ORGANISMES_ENDPOINT,
-                                  {"liste": key, "rechercher": "1"}))
-        else:
-            named = NAMED_LISTS[key]
-            args = {"liste": key}
-            result.append(Counter(key, named.label, int(row[key] or 0), ACTIONS_ENDPOINT, args))
+        label = (ORGANISME_LISTS.get(key) or NAMED_LISTS[key]).label
+        endpoint, args = counter_link(key, user)
+        result.append(Counter(key, label, int(row[key] or 0), endpoint, args))
     return result
 
 
@@ -221,11 +234,17 @@ class CounterCache:
         self._entries: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
         self._lock = Lock()
 
-    def fetch(self, session, user, today: date, what: str, compute: Callable[[], object]):
-        """compute() for this user's scope, from memory while the base has not changed."""
+    def fetch(self, session, user, today: date, what, compute: Callable[[], object], generation=None):
+        """compute() for this user's scope, from memory while the base has not changed.
+
+        `what` names the figures (hashable); pass `generation` (base_generation) when
+        fetching several things in one request, to ask the database once.
+        """
         if self.max_age <= 0:
             return compute()
-        key = (what, scope_key(user), today, base_generation(session))
+        if generation is None:
+            generation = base_generation(session)
+        key = (what, scope_key(user), today, generation)
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None and monotonic() - hit[0] < self.max_age:
@@ -241,10 +260,6 @@ class CounterCache:
     def counters(self, session, user, today: date) -> list[Counter]:
         """The user's counters (see `counters`)."""
         return self.fetch(session, user, today, "counters", lambda: counters(session, user, today))
-
-    def sources(self, session, user, today: date) -> list[str]:
-        """The Source filter's choices (see `source_options`)."""
-        return self.fetch(session, user, today, "sources", lambda: source_options(session, user))
 
 
 # ---------------------------------------------------------------- dashboard filters

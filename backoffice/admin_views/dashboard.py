@@ -1,0 +1,148 @@
+"""Votre tableau de bord (FAQ: "VOTRE TABLEAU DE BORD", 1er onglet): the home page of the
+organisme, documentaliste and financeur users (SPEC section 6).
+
+Recherche (actions or organismes, free text), Filtres (applied to the counters, and carried
+by their links), and the counters, each a link to the list of exactly what it counts. The
+figures come from services.offer_queries: one aggregated statement, kept per process
+until the base changes (CounterCache), so a visit usually costs two small statements.
+"""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from .. import permissions, rules
+from ..extensions import db
+from ..models import Departement, Programme, Region
+from ..services import offer_queries as oq
+
+PARIS = ZoneInfo("Europe/Paris")
+CACHE_KEY = "backoffice.dashboard_cache"
+HEADINGS = {
+    permissions.ORGANISME: "Tableau de bord - Organisme(s) de formation",
+    permissions.DOCUMENTALISTE: "Tableau de bord - Documentaliste",
+    permissions.FINANCEUR: "Tableau de bord - Financeur",
+}
+
+
+def today_paris():
+    """The users' today (dates of the robot and of the counters are Paris dates)."""
+    return datetime.now(PARIS).date()
+
+
+def dashboard_cache() -> oq.CounterCache:
+    """This application's cache (DASHBOARD_CACHE_SECONDS, default 60; 0 disables it)."""
+    cache = current_app.extensions.get(CACHE_KEY)
+    if cache is None:
+        cache = current_app.extensions[CACHE_KEY] = oq.CounterCache(
+            max_age=float(current_app.config.get("DASHBOARD_CACHE_SECONDS", 60)))
+    return cache
+
+
+def url_or_none(endpoint: str, **args) -> str | None:
+    """url_for, or None while the target screen does not exist (the counter shows no link)."""
+    try:
+        return url_for(endpoint, **args)
+    except BuildError:
+        return None
+
+
+def programme_choices(session, financeur_code: str | None = None) -> list[tuple[str, str]]:
+    """(id, "intitulé (année)") of the programmes, of one financeur if given."""
+    query = select(Programme.id, Programme.intitule, Programme.annee).order_by(Programme.intitule, Programme.annee)
+    if financeur_code is not None:
+        query = query.where(Programme.financeur_code == financeur_code)
+    return [(str(i), f"{t} ({a})") for i, t, a in session.execute(query)]
+
+
+def _choices(session, user) -> dict[str, list[tuple[str, str]]]:
+    """The filters' drop-down choices, as plain (value, label) pairs (cacheable)."""
+    own = user.financeur_code if permissions.role_of(user) == permissions.FINANCEUR else None
+    return {
+        "programmes": programme_choices(session, own),
+        "sources": [(s, s) for s in oq.source_options(session, user)],
+        "regions": [(c, n) for c, n in session.execute(select(Region.code, Region.nom).order_by(Region.nom))],
+        "departements": [(c, f"{c} - {n}") for c, n in
+                         session.execute(select(Departement.code, Departement.nom).order_by(Departement.code))],
+    }
+
+
+def render_dashboard(view):
+    """The dashboard page for the current user (also the admin home of these roles)."""
+    filters = oq.parse_filters(request.args)
+    filter_args = filters.to_args()
+    if request.args.get("afficher") == "actions" and not filters.errors:
+        target = url_or_none(oq.ACTIONS_ENDPOINT, liste="toute_offre", **filter_args)
+        if target:
+            return redirect(target)
+    session, user, today = db.session, current_user, today_paris()
+    cache = dashboard_cache()
+    generation = oq.base_generation(session) if cache.max_age > 0 else None
+    counted = cache.fetch(session, user, today, ("counters", tuple(sorted(filter_args.items()))),
+                          lambda: oq.counters(session, user, today, filters), generation)
+    choices = cache.fetch(session, user, today, "choices", lambda: _choices(session, user), generation)
+    counters = []
+    for counter in counted:
+        args = dict(counter.url_args)
+        if counter.endpoint == oq.ACTIONS_ENDPOINT:
+            args.update(filter_args)
+        counters.append((counter, url_or_none(counter.endpoint, **args)))
+    return view.render(
+        "admin/dashboard.html", heading=HEADINGS.get(permissions.role_of(user), "Tableau de bord"),
+        counters=counters, choices=choices, filters=filters, errors=dict(filters.errors),
+        can_search_organismes=permissions.allowed(user, "organisme", "view"),
+        actions_list_exists=url_or_none(oq.ACTIONS_ENDPOINT) is not None)
+
+
+def search_target(cible: str, texte: str) -> str | None:
+    """Where the Recherche box leads: the actions list searched, or the organisme search."""
+    texte = texte.strip()[:200]
+    if cible == "organismes":
+        compact = texte.upper().replace(" ", "")
+        parsed = rules.parse_numero(compact)
+        args = {"identifiant": compact} if parsed and parsed[0] == "OF" else ({"nom": texte} if texte else {})
+        return url_for("organisme_search.index", rechercher="1", **args)
+    args = {"liste": "toute_offre"}
+    if texte:
+        args["search"] = texte
+    return url_or_none(oq.ACTIONS_ENDPOINT, **args)
+
+
+class PermissionView(BaseView):
+    """A plain (non-model) screen open to the roles permissions.allowed(user, resource, verb) admits."""
+
+    resource = ""
+    verb = "view"
+
+    def is_accessible(self):
+        return permissions.allowed(current_user, self.resource, self.verb)
+
+    def is_visible(self):
+        return self.is_accessible()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class DashboardView(PermissionView):
+    """VOTRE TABLEAU DE BORD."""
+
+    resource = "dashboard"
+
+    @expose("/")
+    def index(self):
+        return render_dashboard(self)
+
+    @expose("/rechercher")
+    def rechercher(self):
+        cible = request.args.get("cible", "actions")
+        if cible == "organismes" and not permissions.allowed(current_user, "organisme", "view"):
+            abort(403)
+        target = search_target(cible, request.args.get("texte", ""))
+        return redirect(target or url_for(".index"))

@@ -1,0 +1,50 @@
+"""Recherche d'organisme (FAQ: GERER SES ORGANISMES > Rechercher un organisme).
+
+REINITIALISER / RECHERCHER, Critères d'organismes and Critères d'actions de formation; the
+results (scoped, paged without COUNT) link to the fiche organisme. Query logic lives in
+services.organisme_queries.
+"""
+from flask import request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import permissions
+from ..extensions import db
+from ..models import ETATS_ORGANISME, Financeur
+from ..services import organisme_queries as oq
+from ..services.offer_queries import ORGANISME_LISTS
+from .dashboard import PermissionView, programme_choices, today_paris
+
+
+def _financeur_choices():
+    return [(c, f"{c} - {lib}") for c, lib in db.session.execute(select(Financeur.code, Financeur.libelle)
+                                                                 .order_by(Financeur.code))]
+
+
+class OrganismeSearchView(PermissionView):
+    """Rechercher un organisme."""
+
+    resource = "organisme"
+
+    def fiche_url(self, organisme_id: int) -> str:
+        """The fiche organisme: editable for those who may edit, else read-only."""
+        verb_view = "edit_view" if permissions.allowed(current_user, "organisme", "edit") else "details_view"
+        return url_for(f"organismes.{verb_view}", id=organisme_id, url=request.full_path)
+
+    @expose("/")
+    def index(self):
+        criteria = oq.parse_criteria(request.args)
+        page = None
+        searched = bool(request.args.get("rechercher"))
+        if searched:
+            number = request.args.get("page", "0")
+            page = oq.search_organismes(db.session, current_user, criteria,
+                                        page=int(number) if number.isdigit() else 0, today=today_paris())
+        args = criteria.to_args()
+        return self.render(
+            "admin/organisme_search.html", criteria=criteria, args=args, errors=dict(criteria.errors),
+            searched=searched, page=page, programmes=programme_choices(db.session),
+            financeurs=_financeur_choices(), etats=ETATS_ORGANISME,
+            liste_label=ORGANISME_LISTS[criteria.liste].label if criteria.liste else None,
+            page_url=lambda n: url_for(".index", rechercher="1", page=n, **args))
