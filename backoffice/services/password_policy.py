@@ -132,9 +132,12 @@ def check_password(password: str, *, identifiant: str | None = None, nom: str | 
     if _too_guessable(folded):
         return TOO_COMMON
     skeleton = re.sub(r"[^0-9a-z]", "", folded)
-    for word in _personal_words(identifiant, nom, prenom, email):
-        rest = skeleton.replace(word, "")
-        # the personal word may appear, but what is left must stand on its own
-        if word in skeleton and (len(rest) < 8 or _too_guessable(rest)):
+    words = sorted({w for w in _personal_words(identifiant, nom, prenom, email) if w in skeleton}, key=len, reverse=True)
+    if words:
+        rest = skeleton
+        for word in words:
+            rest = rest.replace(word, "")
+        # personal words may appear, but what is left once they are all removed must stand on its own
+        if len(rest) < 8 or _too_guessable(rest):
             return TOO_PERSONAL
     return None
