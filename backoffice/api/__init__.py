@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
+from werkzeug.exceptions import MethodNotAllowed
 
 from ..extensions import csrf, db
 from . import queries
@@ -73,28 +74,38 @@ def _rate_headers(response):
     return response
 
 
-def _text(name: str) -> str | None:
+def _raw(name: str) -> str | None:
     value = request.args.get(name)
-    if value is None or not value.strip():
+    if value is None:
         return None
-    value = value.strip()
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ApiError(400, f"Le paramètre « {name} » contient des caractères de contrôle.", name)
     if len(value) > MAX_TEXT:
         raise ApiError(400, f"Le paramètre « {name} » est trop long ({MAX_TEXT} caractères au plus).", name)
     return value
 
 
+def _text(name: str) -> str | None:
+    """A free-text filter: absent or blank means no filter."""
+    value = _raw(name)
+    return value.strip() or None if value is not None else None
+
+
 def _date(name: str) -> date | None:
-    value = _text(name)
+    value = _raw(name)
     if value is None:
         return None
+    message = f"Le paramètre « {name} » doit être une date au format AAAA-MM-JJ."
+    if len(value) != 10:  # fromisoformat would also take 20270101
+        raise ApiError(400, message, name)
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ApiError(400, f"Le paramètre « {name} » doit être une date au format AAAA-MM-JJ.", name) from None
+        raise ApiError(400, message, name) from None
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
-    value = _text(name)
+    value = _raw(name)
     if value is None:
         return default
     if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
@@ -130,14 +141,19 @@ def offres():
                     "suivant": next_url, "resultats": results})
 
 
-@bp.route("/", defaults={"rest": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-@bp.route("/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@bp.route("/", defaults={"rest": ""})
+@bp.route("/<path:rest>")
 def not_found(rest: str):
-    """Anything else under /api/v1: a JSON 404, or 405 for a known path with another method."""
-    known = rest.startswith("sessions/") and rest.count("/") == 1 or rest == "offres"
-    if known and request.method not in ("GET", "HEAD"):
-        return error(405, "Méthode non autorisée : l'API est en lecture seule (GET).", headers={"Allow": "GET, HEAD"})
+    """Any other GET under /api/v1: a JSON 404."""
     return error(404, "Ressource inconnue.")
+
+
+def _method_not_allowed(exc: MethodNotAllowed):
+    """Another method on an API path: a JSON 405 with Allow (the rest of the app keeps Flask's page)."""
+    if not request.path.startswith(bp.url_prefix + "/"):
+        return exc
+    allowed = ", ".join(sorted(exc.valid_methods or ("GET", "HEAD", "OPTIONS")))
+    return error(405, "Méthode non autorisée : l'API est en lecture seule (GET).", headers={"Allow": allowed})
 
 
 def init_api(app: Flask) -> None:
@@ -145,3 +161,4 @@ def init_api(app: Flask) -> None:
     app.extensions["api_rate_limiter"] = RateLimiter(app.config.get("REDIS_URL"))
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    app.register_error_handler(MethodNotAllowed, _method_not_allowed)

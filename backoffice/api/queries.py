@@ -56,11 +56,11 @@ def search_query(params: SearchParams):
     query = select(Action.id, Action.numero).where(Action.publication == "diffusable",
                                                    select(Session.id).where(*session_conditions).exists())
     if params.q:
-        pattern = f"%{params.q.lower()}%"
-        query = query.where(or_(func.lower(Action.intitule).like(pattern),
+        text = params.q.lower()  # % and _ are searched literally (autoescape)
+        query = query.where(or_(func.lower(Action.intitule).contains(text, autoescape=True),
                                 Action.organisme_id.in_(select(Organisme.id).where(or_(
-                                    func.lower(Organisme.raison_sociale).like(pattern),
-                                    func.lower(Organisme.nom_usuel).like(pattern))))))
+                                    func.lower(Organisme.raison_sociale).contains(text, autoescape=True),
+                                    func.lower(Organisme.nom_usuel).contains(text, autoescape=True))))))
     if params.formacode:
         query = query.where(select(action_formacode.c.action_id).where(
             action_formacode.c.action_id == Action.id, action_formacode.c.formacode_code == params.formacode).exists())
