@@ -4,8 +4,9 @@ The web request writes a small JSON "ticket" next to the future file (who asked,
 which filters, progress) and enqueues `run_export(token)`; the worker replays the list's query
 as that user (same scope, same filters) in a request context, writes the file and updates the
 ticket every BATCH rows; the page polls the ticket (grid_views.py) and offers the download.
-Tickets and files live in GRID_EXPORT_FOLDER (default: instance/exports, which web and
-worker must share) and are deleted after EXPORT_TTL.
+Tickets and files live in GRID_EXPORT_FOLDER (config or environment; default: the folder next
+to UPLOAD_FOLDER, instance/exports, which web and worker must share) and are deleted after
+EXPORT_TTL.
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ JOB = "backoffice.export.grid_jobs.run_export"
 
 
 def export_folder() -> Path:
-    folder = current_app.config.get("GRID_EXPORT_FOLDER") or Path(current_app.config["UPLOAD_FOLDER"]).parent / "exports"
+    folder = (current_app.config.get("GRID_EXPORT_FOLDER") or os.environ.get("GRID_EXPORT_FOLDER")
+              or Path(current_app.config["UPLOAD_FOLDER"]).parent / "exports")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
