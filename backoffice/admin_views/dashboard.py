@@ -4,7 +4,7 @@ organisme, documentaliste and financeur users (SPEC section 6).
 Recherche (actions or organismes, free text), Filtres (applied to the counters, and carried
 by their links), and the counters, each a link to the list of exactly what it counts. The
 figures come from services.offer_queries: one aggregated statement, kept per process
-until the base changes (CounterCache), so a visit usually costs two small statements.
+between visits (services.dashboard_cache), so a visit usually costs at most one small statement.
 """
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from .. import permissions, rules
 from ..extensions import db
 from ..models import Departement, Programme, Region
 from ..services import offer_queries as oq
+from ..services.dashboard_cache import DashboardCache, is_whole_base
 
 PARIS = ZoneInfo("Europe/Paris")
 CACHE_KEY = "backoffice.dashboard_cache"
@@ -34,12 +35,15 @@ def today_paris():
     return datetime.now(PARIS).date()
 
 
-def dashboard_cache() -> oq.CounterCache:
-    """This application's cache (DASHBOARD_CACHE_SECONDS, default 60; 0 disables it)."""
+def dashboard_cache() -> DashboardCache:
+    """This application's cache: DASHBOARD_CACHE_SECONDS (default 60; 0 disables it) and
+    DASHBOARD_WHOLE_BASE_SECONDS (default 30) are its two ages (services.dashboard_cache)."""
     cache = current_app.extensions.get(CACHE_KEY)
     if cache is None:
-        cache = current_app.extensions[CACHE_KEY] = oq.CounterCache(
-            max_age=float(current_app.config.get("DASHBOARD_CACHE_SECONDS", 60)))
+        config = current_app.config
+        cache = current_app.extensions[CACHE_KEY] = DashboardCache(
+            max_age=float(config.get("DASHBOARD_CACHE_SECONDS", 60)),
+            whole_base_max_age=float(config.get("DASHBOARD_WHOLE_BASE_SECONDS", 30)))
     return cache
 
 
@@ -80,11 +84,11 @@ def render_dashboard(view):
         if target:
             return redirect(target)
     session, user, today = db.session, current_user, today_paris()
-    cache = dashboard_cache()
-    generation = oq.base_generation(session) if cache.max_age > 0 else None
-    counted = cache.fetch(session, user, today, ("counters", tuple(sorted(filter_args.items()))),
-                          lambda: oq.counters(session, user, today, filters), generation)
-    choices = cache.fetch(session, user, today, "choices", lambda: _choices(session, user), generation)
+    figures, computed_at = dashboard_cache().fetch_many(session, user, today, {
+        ("counters", tuple(sorted(filter_args.items()))): lambda: oq.counters(session, user, today, filters),
+        "choices": lambda: _choices(session, user),
+    })
+    counted, choices = figures.values()
     counters = []
     for counter in counted:
         args = dict(counter.url_args)
@@ -94,6 +98,7 @@ def render_dashboard(view):
     return view.render(
         "admin/dashboard.html", heading=HEADINGS.get(permissions.role_of(user), "Tableau de bord"),
         counters=counters, choices=choices, filters=filters, errors=dict(filters.errors),
+        computed_at=computed_at if is_whole_base(user) else None,
         can_search_organismes=permissions.allowed(user, "organisme", "view"),
         actions_list_exists=url_or_none(oq.ACTIONS_ENDPOINT) is not None)
 

@@ -15,21 +15,18 @@ actions, with the organismes count as a scalar subquery). Each condition has an 
 behind it (schema.sql): scope by organisme -> ix_action_organisme_etats (covering, so an
 index-only scan), control states -> ix_action_controle_soumis, archiving -> ix_session_date_fin,
 brouillon organismes -> ix_organisme_etat. For the whole base (documentalistes) one scan is
-still a scan: `CounterCache` keeps the result until the base changes (see its docstring).
+still a scan: services.dashboard_cache keeps the figures between visits.
 """
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from threading import Lock
-from time import monotonic
 
 from sqlalchemy import and_, case, exists, func, literal_column, or_, select, true
 from sqlalchemy.orm import aliased
 
 from .. import permissions, rules
-from ..models import (Action, Adresse, Formacode, History, Nsf, Organisme, Session, action_formacode,
+from ..models import (Action, Adresse, Formacode, Nsf, Organisme, Session, action_formacode,
                       action_nsf)
 from ..permissions import DOCUMENTALISTE, FINANCEUR, ORGANISME
 
@@ -45,6 +42,9 @@ class NamedList:
     roles: frozenset[str]  # whose dashboard shows its counter
     # default order of the list when the user has not chosen one: (column name, descending)
     sort: tuple[str, bool] | None = None
+    # a narrow list with its own index path: counted by its own subquery, once, instead of
+    # being tested on every scoped action (and re-run by every parallel worker)
+    selective: bool = False
 
 
 def ending_within(today: date, days: int = ARCHIVING_NOTICE_DAYS):
@@ -84,7 +84,7 @@ NAMED_LISTS: dict[str, NamedList] = {nl.key: nl for nl in (
               lambda user, today: and_(Action.controle == "a_controler", Action.etat_fiche != "archive"),
               frozenset({DOCUMENTALISTE}), sort=("soumis_le", False)),
     NamedList("archivage_10_jours", f"Archivage automatique dans les {ARCHIVING_NOTICE_DAYS} jours",
-              _archivage_10_jours, frozenset({DOCUMENTALISTE})),
+              _archivage_10_jours, frozenset({DOCUMENTALISTE}), selective=True),
     # A financeur's scope is already the conventionnées of its programmes.
     NamedList("conventionnees", "Actions conventionnées de vos programmes",
               lambda user, today: Action.conventionnee.is_(True), frozenset({FINANCEUR})),
@@ -179,6 +179,13 @@ def counters_statement(user, today: date, keys: list[str] | None = None, filters
                            .scalar_subquery().label(key))
         elif key == "toute_offre":
             columns.append(func.count().label(key))
+        elif NAMED_LISTS[key].selective:
+            own = select(func.count()).select_from(Action).where(
+                permissions.scope_condition(user, Action), NAMED_LISTS[key].condition(user, today))
+            if filters is not None and not filters.is_empty():
+                own = own.where(search_filters_condition(filters))
+            # correlate(None): its own FROM action, not the outer statement's
+            columns.append(own.correlate(None).scalar_subquery().label(key))
         else:
             columns.append(_sum_if(NAMED_LISTS[key].condition(user, today)).label(key))
     if not columns:
@@ -201,65 +208,6 @@ def counters(session, user, today: date, filters=None) -> list[Counter]:
         endpoint, args = counter_link(key, user)
         result.append(Counter(key, label, int(row[key] or 0), endpoint, args))
     return result
-
-
-def base_generation(session) -> int:
-    """A number that changes whenever anything is written (every flush writes history rows)."""
-    return session.scalar(select(func.max(History.id))) or 0
-
-
-def scope_key(user) -> tuple:
-    """Users with the same key see the same counters."""
-    role = permissions.role_of(user)
-    if role == DOCUMENTALISTE:
-        return (role,)
-    if role == FINANCEUR:
-        return (role, user.financeur_code)
-    return (role, user.id)
-
-
-class CounterCache:
-    """Dashboard figures kept until the base changes, so a visit does not rescan the whole base.
-
-    Key: (what, scope, today, the highest history id). Every write goes through the ORM
-    listeners or writes its own history rows (TEAM.md), so a new history id means "maybe
-    changed", and an unchanged one means "unchanged". On PostgreSQL a transaction holding
-    a lower id can commit after a higher one: `max_age` (seconds) bounds the staleness this
-    can cause. One instance per application (i.e. per process); `max_age=0` disables it.
-    """
-
-    def __init__(self, max_age: float = 60.0, max_entries: int = 2000):
-        self.max_age = max_age
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
-        self._lock = Lock()
-
-    def fetch(self, session, user, today: date, what, compute: Callable[[], object], generation=None):
-        """compute() for this user's scope, from memory while the base has not changed.
-
-        `what` names the figures (hashable); pass `generation` (base_generation) when
-        fetching several things in one request, to ask the database once.
-        """
-        if self.max_age <= 0:
-            return compute()
-        if generation is None:
-            generation = base_generation(session)
-        key = (what, scope_key(user), today, generation)
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None and monotonic() - hit[0] < self.max_age:
-                self._entries.move_to_end(key)
-                return hit[1]
-        value = compute()
-        with self._lock:
-            self._entries[key] = (monotonic(), value)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return value
-
-    def counters(self, session, user, today: date) -> list[Counter]:
-        """The user's counters (see `counters`)."""
-        return self.fetch(session, user, today, "counters", lambda: counters(session, user, today))
 
 
 # ---------------------------------------------------------------- dashboard filters
@@ -422,7 +370,7 @@ def source_options(session, user) -> list[str]:
 
 
 __all__ = [
-    "NAMED_LISTS", "ORGANISME_LISTS", "NamedList", "Counter", "CounterCache", "DashboardFilters", "FILTER_PARAMS",
+    "NAMED_LISTS", "ORGANISME_LISTS", "NamedList", "Counter", "DashboardFilters", "FILTER_PARAMS",
     "apply_dashboard_filters", "apply_named_list", "counters", "counters_statement", "named_list_condition",
     "named_list_order", "parse_filters", "search_filters_condition", "source_options",
 ]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backoffice import rules
+from backoffice.services import dashboard_cache
 from backoffice.services import offer_queries as oq
 from backoffice.services import organisme_queries as orgq
 
@@ -17,7 +18,7 @@ def _user(role, **kw):
     return SimpleNamespace(is_authenticated=True, role_code=role, id=7, financeur_code=kw.get("financeur_code"))
 
 
-@pytest.mark.parametrize("module", [oq, orgq])
+@pytest.mark.parametrize("module", [oq, orgq, dashboard_cache])
 def test_services_do_not_import_flask(module):
     """The query services import no Flask (views call them; jobs and benches may too)."""
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
