@@ -59,6 +59,9 @@ def _redis_info(url: str) -> None:
 
 
 def register(app: Flask) -> None:
+    from . import embedded
+    embedded.install(app)
+
     @app.cli.command("run-job")
     @click.argument("name", type=click.Choice(sorted(schedule.JOBS)))
     @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,

@@ -21,8 +21,7 @@ from backoffice import rules
 from backoffice.models import Action, History, Organisme, Outbox
 from backoffice.models import Session as FormationSession
 
-from . import runtime
-from . import sql
+from . import runtime, sql
 
 # Archivable by the Robot: what workflow.ARCHIVER allows it (any fiche not yet Archivé), except
 # publication À supprimer (Inactif / À supprimer actions wait for the team, who delete or

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,27 +30,39 @@ log = logging.getLogger("jobs")
 PARIS = ZoneInfo("Europe/Paris")
 
 _app: Flask | None = None
+_app_pid: int | None = None  # the process whose engine pool the app's connections belong to
 
 
 def set_app(app: Flask | None) -> None:
     """Let a worker setup (or a test) choose the app the jobs of this process run in."""
-    global _app
-    _app = app
+    global _app, _app_pid
+    _app, _app_pid = app, os.getpid()
+
+
+def preload() -> Flask:
+    """Build the process's app now (a worker, before it forks its job processes)."""
+    if _app is None:
+        from backoffice import create_app
+        set_app(create_app())
+    with _app.app_context():
+        db.engine.dispose()  # no connection may be shared with the forked children
+    return _app
 
 
 @contextmanager
 def app_context() -> Iterator[Flask]:
     """The caller's app context if there is one, else the process's app (built once)."""
+    global _app_pid
     if has_app_context():
         yield current_app._get_current_object()
         return
-    global _app
-    if _app is None:
-        from backoffice import create_app
-        _app = create_app()
-    with _app.app_context():
+    app = preload() if _app is None else _app
+    with app.app_context():
+        if _app_pid != os.getpid():  # a fork of the worker: drop the parent's pooled connections
+            db.engine.dispose(close=False)
+            _app_pid = os.getpid()
         try:
-            yield _app
+            yield app
         finally:
             db.session.remove()
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import Integer, String, case, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from backoffice import workflow
-from backoffice.models import Action, History, Organisme, User, user_organisme
-from backoffice.services.mail import render_mail
+from backoffice.models import Action, History, Organisme, User
+from backoffice.services.mail import fiche_url, organisme_users, render_mail
 
 ROBOT_LABEL = "Robot"
 
@@ -56,17 +55,13 @@ def ids_changed_by(message: str, now: datetime):
 
 
 def recipients_of_organisme(session: Session, organisme_id_column):
-    """Scalar SQL: comma-separated e-mails of the active organisme users of an organisme."""
-    email = User.email
+    """Scalar SQL: comma-separated addresses of mail.organisme_users (NULL when none)."""
     if session.get_bind().dialect.name == "postgresql":
-        aggregate = func.string_agg(email, aggregate_order_by(literal(","), email))
+        aggregate = func.string_agg(User.email, aggregate_order_by(literal(","), User.email))
     else:  # SQLite: order not guaranteed, the addresses are the same
-        aggregate = func.group_concat(email, literal(","))
-    return (select(aggregate)
-            .select_from(User).join(user_organisme, user_organisme.c.user_id == User.id)
-            .where(user_organisme.c.organisme_id == organisme_id_column, User.actif.is_(True),
-                   User.role_code == "organisme")
-            .scalar_subquery())
+        aggregate = func.group_concat(User.email, literal(","))
+    # same FROM and WHERE, correlated to the outer action row
+    return organisme_users(organisme_id_column).with_only_columns(aggregate).scalar_subquery()
 
 
 def organisme_name():
@@ -92,19 +87,8 @@ def fill(template: str, values: dict, escape: bool):
 
 
 def fiche_url_template() -> str:
-    """The action fiche's absolute URL with @@ID@@ for the id, from BASE_URL (never a Host
-    header); the back-office home if no admin screen shows actions yet."""
-    base = current_app.config.get("BASE_URL", "").rstrip("/")
-    for admin in current_app.extensions.get("admin", []):
-        for view in getattr(admin, "_views", []):
-            if getattr(getattr(view, "model", None), "__name__", None) == "Action":
-                adapter = current_app.url_map.bind("localhost")
-                try:
-                    path = adapter.build(f"{view.endpoint}.details_view", {"id": "999999999"})
-                except Exception:  # endpoint without a details view
-                    continue
-                return base + path.replace("999999999", "@@ID@@")
-    return base + "/admin/"
+    """The action fiche's absolute URL with @@ID@@ in place of the id."""
+    return fiche_url("Action", "999999999").replace("999999999", "@@ID@@")
 
 
 def mail_select(template_name: str, placeholders: dict):

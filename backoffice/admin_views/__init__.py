@@ -10,6 +10,7 @@ from ..security import csp_nonce
 from .. import permissions
 from .dashboard import DashboardView, render_dashboard
 from .history import HistoryJournalView, RecordHistoryView
+from .monitoring import MonitoringView
 from .organisme import AdresseView, ContactView, OrganismeView
 from .organisme_search import OrganismeSearchView
 from .referentials import add_referential_views
@@ -52,4 +53,6 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(HistoryJournalView(History, db, name="Journal des modifications", endpoint="journal",
                                       category="Administration"))
     admin.add_view(RecordHistoryView(name="Historique", endpoint="historique", url="/admin/historique"))
+    admin.add_view(MonitoringView(name="Supervision des tâches", endpoint="supervision", url="/admin/supervision",
+                                  category="Administration"))
     return admin

@@ -25,8 +25,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..extensions import mail as mail_ext
-from ..models import Outbox
+from ..models import Outbox, User, user_organisme
 from ..models.listeners import utcnow
+from .queue import enqueue_send_outbox
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,15 @@ DEFAULT_BATCH = 200
 # The message itself is at fault (refused recipient, bad header, 4xx/5xx on DATA): count it.
 MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
                   smtplib.SMTPNotSupportedError, BadHeaderError, UnicodeError, ValueError, AssertionError)
-# The server or the network is at fault: stop the batch, the row waits untouched.
-# (smtplib.SMTPException is an OSError: MESSAGE_ERRORS must be tested first.)
-TRANSPORT_ERRORS = (OSError,)
+
+
+def is_transport_error(exc: BaseException) -> bool:
+    """The server or the network is at fault (down, disconnected, "421 shutting down"): the
+    batch stops and the row waits, its attempt not counted. smtplib's errors are OSErrors,
+    so the message-level ones are told apart first."""
+    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421:
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, MESSAGE_ERRORS)
 
 PENDING = and_(Outbox.sent_at.is_(None), Outbox.attempts < MAX_ATTEMPTS)
 FAILED = and_(Outbox.sent_at.is_(None), Outbox.attempts >= MAX_ATTEMPTS)
@@ -84,11 +91,15 @@ def queue_mail(session: Session, to: str | Iterable[str], subject: str, text: st
     if dedup_key is None:
         row = Outbox(**values)
         session.add(row)
-        return row
-    if session.scalar(select(Outbox.id).where(Outbox.dedup_key == dedup_key)) is not None:
-        return None
-    new_id = _insert_ignoring_duplicate(session, values)
-    return None if new_id is None else session.get(Outbox, new_id)
+    else:
+        if session.scalar(select(Outbox.id).where(Outbox.dedup_key == dedup_key)) is not None:
+            return None
+        new_id = _insert_ignoring_duplicate(session, values)
+        if new_id is None:
+            return None
+        row = session.get(Outbox, new_id)
+    enqueue_send_outbox(session)  # after the commit, if Redis is configured; else a periodic run
+    return row
 
 
 # ------------------------------------------------------------------ rendering
@@ -114,6 +125,35 @@ def render_mail(template_name: str, **ctx) -> tuple[str, str, str]:
     subject = " ".join(str(getattr(text_module, "subject", "")).split())
     html = env.get_template(f"mail/{template_name}.html").render(context, subject=subject)
     return subject, str(text_module).strip() + "\n", html
+
+
+def fiche_url(model_name: str, record_id) -> str:
+    """Absolute URL of a record's fiche (details view), built from BASE_URL, never from the
+    request's Host header; the back-office home when no admin screen shows that model."""
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    for admin in current_app.extensions.get("admin", []):
+        for view in getattr(admin, "_views", []):
+            if getattr(getattr(view, "model", None), "__name__", None) == model_name:
+                try:
+                    path = current_app.url_map.bind("localhost").build(f"{view.endpoint}.details_view",
+                                                                       {"id": record_id})
+                except Exception:  # a view of that model without details: try the next one
+                    continue
+                return base + path
+    return base + "/admin/"
+
+
+def organisme_users(organisme_id):
+    """SELECT of the e-mails of the active organisme users attached to an organisme (a value or a
+    column): who the Robot's and the demande de complétude's e-mails go to."""
+    return (select(User.email).join(user_organisme, user_organisme.c.user_id == User.id)
+            .where(user_organisme.c.organisme_id == organisme_id, User.actif.is_(True),
+                   User.role_code == "organisme"))
+
+
+def organisme_recipients(session: Session, organisme_id: int) -> list[str]:
+    """The addresses of organisme_users, sorted."""
+    return list(session.scalars(organisme_users(organisme_id).order_by(User.email)))
 
 
 # ------------------------------------------------------------------ sending
@@ -222,7 +262,9 @@ def send_pending(session: Session, limit: int = DEFAULT_BATCH) -> SendResult:
     session.commit()  # start from a clean transaction: each row gets its own
     try:
         channel = transport().__enter__()
-    except TRANSPORT_ERRORS as exc:
+    except Exception as exc:
+        if not is_transport_error(exc) and not isinstance(exc, smtplib.SMTPException):
+            raise
         result.transport_error = f"{type(exc).__name__}: {exc}"
         log.warning("outbox: serveur de messagerie injoignable (%s)", result.transport_error)
         return result
@@ -236,13 +278,13 @@ def send_pending(session: Session, limit: int = DEFAULT_BATCH) -> SendResult:
             last_id = row.id
             try:
                 channel.send(row)
-            except MESSAGE_ERRORS as exc:
-                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                session.commit()
-                result.refused += 1
-                log.warning("outbox %s refusé (%s)", row.id, row.last_error)
-                continue
-            except TRANSPORT_ERRORS as exc:
+            except Exception as exc:
+                if not is_transport_error(exc):
+                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    session.commit()
+                    result.refused += 1
+                    log.warning("outbox %s refusé (%s)", row.id, row.last_error)
+                    continue
                 session.rollback()  # releases the claim; the attempt is not the message's fault
                 result.transport_error = f"{type(exc).__name__}: {exc}"
                 session.execute(update(Outbox).where(Outbox.id == last_id)

@@ -72,8 +72,10 @@ def enqueue_after_commit(session, func: Callable | str, *args, job_id: str | Non
         return
     _install()
     queue_name = current_app.config.get("RQ_QUEUE", "default")
-    _real(session).info.setdefault(_PENDING, []).append(
-        (func, args, dict(url=url, queue_name=queue_name, job_id=job_id, unique=unique, **job_options)))
+    entry = (func, args, dict(url=url, queue_name=queue_name, job_id=job_id, unique=unique, **job_options))
+    pending = _real(session).info.setdefault(_PENDING, [])
+    if entry not in pending:  # ten mails in one transaction: one send_outbox
+        pending.append(entry)
 
 
 def enqueue_send_outbox(session) -> None:

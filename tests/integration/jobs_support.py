@@ -14,6 +14,7 @@ from datetime import date, datetime
 from email.utils import getaddresses
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 from redis import Redis
 from sqlalchemy import func, select
@@ -143,7 +144,7 @@ def worker_env(database_url: str, redis_url: str | None, tmp_path: Path, smtp_po
 
 def worker_command(redis_url: str, burst: bool = True) -> list[str]:
     return [str(VENV_BIN / "rq"), "worker", *(["--burst"] if burst else []), "--url", redis_url,
-            "--path", str(ROOT), "--logging_level", "WARNING", "default"]
+            "--path", str(ROOT), "-w", "jobs.worker.AppWorker", "--logging_level", "WARNING", "default"]
 
 
 def run_worker(redis_url: str, env: dict, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -243,3 +244,35 @@ def snapshot(session) -> dict:
 def outbox_keys(prefix: str) -> dict[str, Outbox]:
     db.session.expire_all()
     return {o.dedup_key: o for o in db.session.scalars(select(Outbox).where(Outbox.dedup_key.like(prefix + "%")))}
+
+
+# ------------------------------------------------------------------ fixtures (import them by name)
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One private Redis for the test session, emptied before each test that uses `redis_url`."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    if not _answers(redis_server):  # a test stopped it
+        redis_server.start()
+    redis_server.client().flushall()
+    return redis_server.url
+
+
+def _answers(server: RedisServer) -> bool:
+    try:
+        return bool(server.client().ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()

@@ -1,0 +1,129 @@
+"""Supervision des tâches (admins): RQ queues, failed jobs with requeue, last run of each
+periodic job, and the mail outbox with "renvoyer". Our own page behind our own login: no
+rq-dashboard, nothing reachable without the "job" permission."""
+from __future__ import annotations
+
+import logging
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from .. import permissions
+from ..extensions import db
+from ..models import Outbox
+from ..services import mail as mail_service
+from ..services.queue import enqueue_send_outbox, redis_connection
+
+log = logging.getLogger(__name__)
+FAILED_SHOWN = 50
+OUTBOX_SHOWN = 50
+
+
+def _redis_overview(connection) -> dict:
+    """Queues, their registries, workers and failed jobs; raises RedisError when unreachable."""
+    from rq import Queue, Worker
+    from rq.cron import CronScheduler
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+    connection.ping()
+    queues, failed = [], []
+    for queue in Queue.all(connection=connection):
+        failed_registry = FailedJobRegistry(queue=queue)
+        queues.append({"name": queue.name, "queued": queue.count,
+                       "started": StartedJobRegistry(queue=queue).count,
+                       "scheduled": ScheduledJobRegistry(queue=queue).count,
+                       "failed": failed_registry.count})
+        ids = failed_registry.get_job_ids(0, FAILED_SHOWN - 1)
+        for job in Job.fetch_many(ids, connection=connection):
+            if job is None:
+                continue
+            result = job.latest_result()
+            exc = ((result.exc_string if result is not None else "") or "").strip().splitlines()
+            failed.append({"id": job.id, "queue": queue.name, "func": job.func_name,
+                           "args": ", ".join(map(repr, job.args or ())), "ended_at": job.ended_at,
+                           "error": exc[-1] if exc else ""})
+    workers = [{"name": w.name, "state": w.get_state(), "queues": ", ".join(w.queue_names())}
+               for w in Worker.all(connection=connection)]
+    schedulers = [s.name for s in CronScheduler.all(connection)]
+    return {"queues": queues, "failed": failed, "workers": workers, "schedulers": schedulers}
+
+
+class MonitoringView(BaseView):
+    """/admin/supervision/: what the jobs did and what waits, for admins only."""
+
+    resource = "job"
+
+    def is_accessible(self):
+        return permissions.allowed(current_user, self.resource, "view")
+
+    def is_visible(self):
+        return self.is_accessible()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    def _require_edit(self):
+        if not permissions.allowed(current_user, self.resource, "edit"):
+            abort(403)
+
+    @expose("/")
+    def index(self):
+        from jobs import runtime, schedule
+        from jobs.cli import outbox_counts
+
+        redis, redis_error = None, None
+        connection = redis_connection()
+        if connection is not None:
+            try:
+                redis = _redis_overview(connection)
+            except (RedisError, OSError) as exc:
+                redis_error = str(exc)
+        runs = runtime.last_runs(db.session, list(schedule.JOBS))
+        waiting = db.session.scalars(select(Outbox).where(Outbox.sent_at.is_(None))
+                                     .order_by(Outbox.id.desc()).limit(OUTBOX_SHOWN)).all()
+        sent = db.session.scalars(select(Outbox).where(Outbox.sent_at.is_not(None))
+                                  .order_by(Outbox.sent_at.desc()).limit(20)).all()
+        return self.render("admin/monitoring.html", redis=redis, redis_error=redis_error,
+                           embedded=connection is None, schedule=schedule.SCHEDULE, runs=runs,
+                           counts=outbox_counts(db.session), waiting=waiting, sent=sent,
+                           max_attempts=mail_service.MAX_ATTEMPTS)
+
+    @expose("/relancer", methods=["POST"])
+    def requeue(self):
+        """Put a failed RQ job back in its queue."""
+        self._require_edit()
+        from rq import Queue
+        from rq.exceptions import InvalidJobOperation, NoSuchJobError
+        from rq.registry import FailedJobRegistry
+
+        connection = redis_connection()
+        job_id, queue_name = request.form.get("job_id", ""), request.form.get("queue", "")
+        if connection is None or not job_id or not queue_name:
+            abort(400)
+        try:
+            FailedJobRegistry(queue=Queue(queue_name, connection=connection)).requeue(job_id)
+            flash(f"La tâche {job_id} a été remise en file.", "success")
+        except (NoSuchJobError, InvalidJobOperation):
+            flash("Cette tâche n'est plus dans la liste des tâches en échec.", "warning")
+        except (RedisError, OSError) as exc:
+            log.warning("relance impossible : %s", exc)
+            flash("Redis est injoignable : réessayez plus tard.", "error")
+        return redirect(url_for(".index"))
+
+    @expose("/renvoyer", methods=["POST"])
+    def resend(self):
+        """Send an e-mail again: back in the queue if it failed, a new copy if it was sent."""
+        self._require_edit()
+        outbox_id = request.form.get("outbox_id", "")
+        if not outbox_id.isdigit() or not mail_service.resend(db.session, int(outbox_id)):
+            abort(404)
+        enqueue_send_outbox(db.session)
+        db.session.commit()
+        flash("Le courriel a été remis en file d'envoi.", "success")
+        return redirect(url_for(".index"))
