@@ -264,6 +264,9 @@ def test_counter_links_list_exactly_the_counted_records(client, world, app):
                 assert shown == want and count == len(want), (role, key)
             else:
                 assert count == len(shown), (role, key)
+            if key == "a_controler":  # the control queue, oldest submission first
+                queue = [world[n].numero for n in ("a_ctrl_old", "b_conv_ctrl", "a_ctrl_new")]
+                assert [body.index(n) for n in queue] == sorted(body.index(n) for n in queue)
 
 
 def test_search_box_and_filter_form_lead_to_their_lists(client, world, app):
