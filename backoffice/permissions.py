@@ -45,6 +45,9 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
         "delete": frozenset({DOCUMENTALISTE}),
         "export": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR}),
         "history": _OFFER_EDITORS,
+        # the CARIF's own powers: conventionnée / programme, the certification of a diffused
+        # action, the review diff, bulk transitions of the list (SPEC section 4)
+        "control": frozenset({DOCUMENTALISTE}),
     },
     "session": {
         "view": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR}),

@@ -5,15 +5,17 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import Adresse, Contact, History, Organisme
+from ..models import Action, Adresse, Contact, History, Organisme, Session
 from ..security import csp_nonce
 from .. import permissions
+from .action import ActionView
 from .dashboard import DashboardView, render_dashboard
 from .history import HistoryJournalView, RecordHistoryView
 from .monitoring import MonitoringView
 from .organisme import AdresseView, ContactView, OrganismeView
 from .organisme_search import OrganismeSearchView
 from .referentials import add_referential_views
+from .session import SessionView
 from .registrations import RegistrationView
 from .support import SupportView
 from .users import add_user_views
@@ -39,6 +41,10 @@ def init_admin(app: Flask) -> Admin:
                   csp_nonce_generator=csp_nonce,
                   theme=Bootstrap4Theme(base_template="admin/backoffice_master.html", swatch="default"))
     admin.add_view(DashboardView(name="Votre tableau de bord", endpoint="tableau_de_bord", url="/admin/tableau-de-bord"))
+    admin.add_view(ActionView(Action, db, name="Actions de formation", endpoint="actions", url="/admin/actions",
+                              category="Gérer ses offres"))
+    admin.add_view(SessionView(Session, db, name="Sessions", endpoint="sessions", url="/admin/sessions",
+                               category="Gérer ses offres"))
     admin.add_view(OrganismeSearchView(name="Rechercher un organisme", endpoint="organisme_search",
                                        url="/admin/recherche-organismes", category="Gérer ses organismes"))
     admin.add_view(OrganismeView(Organisme, db, name="Organismes", endpoint="organismes", category="Gérer ses organismes"))

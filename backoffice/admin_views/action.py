@@ -1,0 +1,288 @@
+"""Gérer ses offres: the actions list and the action fiche (FAQ section 3).
+
+The list: the three indicators with their legend, search, filters, the dashboard's named lists
+(`?liste=`) and filters (`f_*`). The fiche: header, tabs ACTION / SESSION / MODULES, the
+buttons of the workflow (action_buttons.py). Saving goes through services.actions, which
+enforces the business rules whatever was posted; the form only decides what is shown.
+"""
+from __future__ import annotations
+
+from flask import flash, g, request
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.model.base import ViewArgs
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from .. import permissions, workflow as W
+from ..extensions import db
+from ..models import Action, Contact, Session
+from ..security import is_local_path
+from ..services import actions as services
+from ..services import offer_queries as oq
+from .action_buttons import ActionButtonsMixin
+from .action_fields import ServiceFormMixin
+from .action_fiche import (ENTREES_SORTIES, FIELDSETS, FORM_COLUMNS, MANDATORY_FIELDS, TYPES, allowed_buttons,
+                           display_value, list_url_at, neighbours, review_rows)
+from .base import SecureModelView, scoped_query
+from .dashboard import today_paris
+from .labels import ACTION_DESCRIPTIONS, ACTION_LABELS
+
+LIST_ARGS = "_action_list_args"
+TITLE_MAX = 255
+
+
+def _options(enum) -> list[tuple[str, str]]:
+    return [(member.value, W.LABELS[member]) for member in enum]
+
+
+def _indicator(name):
+    return lambda view, context, model, _name: W.LABELS.get(getattr(model, name), getattr(model, name))
+
+
+class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
+    resource = "action"
+    optimistic_locking = True
+    list_template = "admin/action_list.html"
+    create_template = "admin/action_create.html"
+    edit_template = "admin/action_fiche.html"
+    details_template = "admin/action_fiche.html"
+
+    column_list = ["numero", "intitule", "organisme", "controle", "publication", "etat_fiche", "eligible_cpf",
+                   "updated_at"]
+    column_labels = {**ACTION_LABELS, "eligible_cpf": "CPF", "organisme.raison_sociale": "Organisme (raison sociale)",
+                     "organisme.numero": "Organisme (identifiant)", "programme.intitule": "Programme"}
+    column_descriptions = ACTION_DESCRIPTIONS
+    column_default_sort = ("updated_at", True)
+    column_sortable_list = ["numero", "intitule", ("organisme", "organisme.raison_sociale"), "controle",
+                            "publication", "etat_fiche", "updated_at"]
+    column_searchable_list = ["numero", "intitule", "organisme.raison_sociale", "organisme.nom_usuel"]
+    column_filters = [
+        FilterEqual(Action.controle, "Indicateur de contrôle", options=_options(W.Controle)),
+        FilterEqual(Action.publication, "Indicateur de publication", options=_options(W.Publication)),
+        FilterEqual(Action.etat_fiche, "Etat de la fiche", options=_options(W.EtatFiche)),
+        "conventionnee", "programme.intitule", "source", "organisme.raison_sociale", "organisme.numero",
+    ]
+    column_select_related_list = [Action.organisme]
+    column_formatters = {
+        "controle": _indicator("controle"), "publication": _indicator("publication"),
+        "etat_fiche": _indicator("etat_fiche"),
+        "eligible_cpf": lambda v, c, m, n: "Oui" if m.eligible_cpf else "Non",
+        "organisme": lambda v, c, m, n: m.organisme.nom if m.organisme else "",
+        "updated_at": lambda v, c, m, n: m.updated_at.strftime("%d/%m/%Y") if m.updated_at else "",
+    }
+    column_details_exclude_list = ["version_publiee", "version_id"]
+    column_export_exclude_list = ["version_publiee", "version_id"]
+
+    form_columns = FORM_COLUMNS
+    form_choices = {"type": list(TYPES.items()), "entrees_sorties": ENTREES_SORTIES}
+    form_args = {
+        **{name: {"label": ACTION_LABELS[name] + " *"} for name in MANDATORY_FIELDS},
+        "intitule": {"validators": [InputRequired("L'intitulé est obligatoire."),
+                                    Length(max=TITLE_MAX, message=f"L'intitulé ne doit pas dépasser {TITLE_MAX} caractères.")]},
+        "sessions_par_an": {"validators": [Optional(), NumberRange(0, 365, "Le nombre de sessions par an va de 0 à 365.")]},
+        "type_accompagnement": {"validators": [Optional(), Length(max=100, message="100 caractères au plus.")]},
+        "periodicite": {"validators": [Optional(), Length(max=100, message="100 caractères au plus.")]},
+    }
+    form_ajax_refs = {
+        "organisme": {"fields": ["numero", "raison_sociale", "nom_usuel"], "page_size": 20,
+                      "placeholder": "Identifiant ou nom de l'organisme"},
+        "certifications": {"fields": ["code_rncp", "code_rs", "intitule", "sigle"], "page_size": 20,
+                           "placeholder": "Code RNCP / RS ou intitulé de la certification"},
+        "formacodes": {"fields": ["code", "libelle"], "page_size": 20, "placeholder": "Code ou libellé Formacode"},
+        "nsfs": {"fields": ["code", "libelle"], "page_size": 20, "placeholder": "Code ou libellé NSF"},
+    }
+
+    # ------------------------------------------------------------------ list
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None,
+                 list_args=None):
+        """The list, with the named list and dashboard filters of `list_args` (default: this request)."""
+        previous = g.get(LIST_ARGS)
+        setattr(g, LIST_ARGS, request.args if list_args is None else list_args)
+        try:
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute=execute,
+                                    page_size=page_size)
+        finally:
+            setattr(g, LIST_ARGS, previous)
+
+    def _list_conditions(self, query):
+        args = g.get(LIST_ARGS)
+        if args is None:
+            return query
+        condition = oq.named_list_condition(args.get("liste") or "", current_user, today_paris())
+        if condition is not None:
+            query = query.filter(condition)
+        return oq.apply_dashboard_filters(query, args)
+
+    def get_query(self):
+        query = self._list_conditions(super().get_query())
+        if g.get(LIST_ARGS) is not None:  # the CPF column reads the certifications: one query per page
+            query = query.options(selectinload(Action.certifications))
+        return query
+
+    def get_count_query(self):
+        return self._list_conditions(super().get_count_query())
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        args = g.get(LIST_ARGS) or {}
+        order = oq.named_list_order(args.get("liste") or "") if sort_column is None else []
+        if order:
+            return query.order_by(*order), joins
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        descending = sort_desc if sort_column is not None else True
+        return query.order_by(Action.id.desc() if descending else Action.id.asc()), joins  # a stable order
+
+    def view_args_from(self, args) -> ViewArgs:
+        """The list arguments of another URL (the list a fiche was opened from)."""
+        chosen = []
+        for arg in args:
+            if arg.startswith("flt") and "_" in arg:
+                position, key = arg[3:].split("_", 1)
+                if self._filter_args and key in self._filter_args:
+                    index, flt = self._filter_args[key]
+                    if flt.validate(args[arg]):
+                        chosen.append((position, (index, flt.name, args[arg])))
+        return ViewArgs(page=args.get("page", 0, type=int), page_size=args.get("page_size", 0, type=int),
+                        sort=args.get("sort", None, type=int), sort_desc=args.get("desc", None, type=int),
+                        search=args.get("search"), filters=[v for _p, v in sorted(chosen)] or None)
+
+    def list_title(self) -> str:
+        named = oq.NAMED_LISTS.get(request.args.get("liste") or "")
+        return named.label if named else "Actions de formation"
+
+    # ------------------------------------------------------------------ forms
+    def _parent_from_args(self):
+        """The action modulaire a new module is created under (?parent_id=), in the user's scope."""
+        parent_id = request.values.get("parent_id")
+        if not parent_id:
+            return None
+        return self.get_one(parent_id)
+
+    def _adapt_form(self, form, action):
+        """Hide what this user may not change (the services refuse it anyway)."""
+        if not permissions.allowed(current_user, "action", "control"):
+            for name in ("conventionnee", "programme"):
+                if hasattr(form, name):
+                    delattr(form, name)
+            if action is not None and services.is_diffusable(action) and hasattr(form, "certifications"):
+                delattr(form, "certifications")
+        if hasattr(form, "contact"):
+            organisme_id = action.organisme_id if action is not None else None
+            form.contact.query_factory = (
+                lambda: scoped_query(Contact).filter(Contact.organisme_id == organisme_id) if organisme_id
+                else scoped_query(Contact))
+            form.contact.query = None
+        return form
+
+    def create_form(self, obj=None):
+        form = self._adapt_form(super().create_form(obj), None)
+        parent = self._parent_from_args()
+        if parent is not None:
+            delattr(form, "organisme")
+            if request.method == "GET":
+                form.type.data = "module"
+        elif request.method == "GET":
+            mine = list(getattr(current_user, "organismes", []) or [])
+            if len(mine) == 1 and not form.organisme.data:
+                form.organisme.data = mine[0]
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        delattr(form, "organisme")  # never moved to another organisme from its fiche
+        return self._adapt_form(form, obj)
+
+    def fieldsets(self, form):
+        """(legend, [fields present in this form]) for the template."""
+        return [(legend, [form[n] for n in names if n in form]) for legend, names in FIELDSETS]
+
+    # ------------------------------------------------------------------ saving
+    def is_read_only(self, action) -> bool:
+        return W.Event.ENREGISTRER not in allowed_buttons(action)
+
+    def refuse_update(self, model) -> bool:
+        """ENREGISTRER refused on this record (an OF on an Inactif action): why, flashed."""
+        if not self.is_read_only(model):
+            return False
+        state = services.state_of(model)
+        locked = W.is_locked(state) and services.workflow_actor(current_user, model) is W.Actor.OWNER
+        flash(W.LOCKED_MESSAGE if locked else W.NOT_ALLOWED_MESSAGE, "error")
+        return True
+
+    def on_model_change(self, form, model, is_created):
+        try:
+            if is_created:
+                parent = self._parent_from_args()
+                if parent is not None:
+                    model.parent, model.organisme = parent, parent.organisme
+                services.create_action(db.session, current_user, model)
+            else:
+                services.save_action(db.session, current_user, model)
+        except services.ServiceError as exc:
+            self.service_errors(form, exc)
+        except W.WorkflowError as exc:
+            raise ValidationError(exc.message) from None
+
+    def after_model_change(self, form, model, is_created):
+        for warning in services.title_warnings(model):
+            flash(warning, "warning")
+
+    def get_save_return_url(self, model, is_created=False):
+        return self.fiche_url(model)
+
+    # ------------------------------------------------------------------ the fiche
+    def list_url(self) -> str | None:
+        target = request.values.get("url")
+        return target if target and is_local_path(target) else None
+
+    def fiche_url(self, model_or_id, **extra) -> str:
+        """The fiche (edit for editors, details otherwise), keeping the list it was opened from."""
+        pk = getattr(model_or_id, "id", model_or_id)
+        args = {"id": pk}
+        if self.list_url():
+            args["url"] = self.list_url()
+        pos = request.values.get("pos", type=int)
+        if pos is not None:
+            args["pos"] = pos
+        args.update({k: v for k, v in extra.items()})
+        return self.get_url(".edit_view" if self.can_edit else ".details_view", **{k: v for k, v in args.items() if v is not None})
+
+    def render(self, template, **kwargs):
+        if template == self.edit_template and kwargs.get("model") is not None:
+            kwargs.update(self.fiche_context(kwargs["model"], kwargs.get("form")))
+        return super().render(template, **kwargs)
+
+    def fiche_context(self, model, form) -> dict:
+        buttons = allowed_buttons(model)
+        list_url = self.list_url()
+        walk = neighbours(self, model, list_url, request.args.get("pos", type=int))
+        tab = request.args.get("onglet") if request.args.get("onglet") in ("session", "modules") else "action"
+        actor = services.workflow_actor(current_user, model)
+        state = services.state_of(model)
+        sessions = db.session.scalars(select(Session).where(Session.action_id == model.id)
+                                      .options(selectinload(Session.lieu)).order_by(Session.date_debut, Session.id)).all()
+        modules = db.session.scalars(select(Action).where(Action.parent_id == model.id).order_by(Action.numero)).all()
+        return dict(
+            tab=tab, buttons=buttons, state=state, read_only=form is None or W.Event.ENREGISTRER not in buttons,
+            locked_message=W.LOCKED_MESSAGE if W.is_locked(state) and actor is W.Actor.OWNER else None,
+            doublon=services.doublon_of(db.session, model), review=self.review(model),
+            prev_url=self.fiche_url(walk["prev"][0], pos=walk["prev"][1], onglet=None) if walk["prev"] else None,
+            next_url=self.fiche_url(walk["next"][0], pos=walk["next"][1], onglet=None) if walk["next"] else None,
+            back_url=list_url_at(self, list_url, walk["pos"]) if list_url and walk["pos"] is not None
+            else (list_url or self.get_url(".index_view")),
+            export_url=self.export_url(model), fiche_url=self.fiche_url, sessions=sessions, modules=modules,
+            fieldsets=self.fieldsets(form) if form is not None else [], display_value=display_value,
+            detail_fieldsets=FIELDSETS, history_url=self.history_url(model),
+            desarchive_prompt=request.args.get("desarchive") == "1", event_labels=W.EVENT_LABELS, W=W,
+            can_edit_sessions=W.Event.ENREGISTRER in buttons and permissions.allowed(current_user, "session", "create"),
+            can_create_module=bool(model.modulaire) and W.Event.ENREGISTRER in buttons and self.can_create,
+            frozen_certifications=form is not None and "certifications" not in form
+            and services.is_diffusable(model), cpf=model.eligible_cpf, team_address=services.TEAM_ADDRESS,
+        )
+
+    def review(self, model):
+        """The review diff, for those who control (documentalistes)."""
+        if not permissions.allowed(current_user, "action", "control"):
+            return []
+        return review_rows(model)

@@ -1,0 +1,150 @@
+"""The buttons of the action fiche and of the actions list, as POST endpoints.
+
+Each button is shown only when `action_fiche.allowed_buttons` says so, and each endpoint asks
+again: a transition the user may not fire from this state answers 403 and changes nothing;
+a guard that fails (no session, missing fields, doublon) is the FAQ's normal flow, shown as a
+message on the fiche. The bulk actions (documentalistes: VISER, ARCHIVER) first show a
+confirmation page listing how many actions and which, then fire the same services one by one.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
+
+from .. import permissions, workflow as W
+from ..extensions import db
+from ..models import Action, Session
+from ..models.listeners import utcnow
+from ..services import actions as services
+from .action_fiche import BUTTON_EVENTS, FIELDSETS, allowed_buttons, display_value
+
+BULK = {"viser": (W.Event.VISER, services.vise_action), "archiver": (W.Event.ARCHIVER, services.archive_action)}
+DONE = {
+    W.Event.SOUMETTRE: "L'action a été soumise au contrôle.",
+    W.Event.VISER: "L'action est visée : elle est en diffusion.",
+    W.Event.DEMANDER_COMPLETUDE: "La demande de complétude a été envoyée aux utilisateurs de l'organisme.",
+    W.Event.ARCHIVER: "L'action a été archivée.",
+    W.Event.DESARCHIVER: "L'action a été désarchivée.",
+    W.Event.REACTIVER: "L'action a été réactivée : elle est à modifier.",
+    W.Event.DUPLIQUER: "L'action a été dupliquée : voici la copie.",
+}
+
+
+class ActionButtonsMixin:
+    """Transitions, bulk actions, print and export links of ActionView."""
+
+    def refuse(self, message: str, status: int = 403):
+        """A refused button: the reason in French, nothing changed."""
+        db.session.rollback()
+        return self.render("admin/action_refus.html", message=message,
+                           back_url=self.list_url() or self.get_url(".index_view")), status
+
+    def export_url(self, model) -> str | None:
+        """EXPORTER: the LHEO export of this action, when that screen exists."""
+        try:
+            return url_for("lheo.export_action", numero=model.numero)
+        except BuildError:
+            return None
+
+    def completude_fiche_url(self, model) -> str:
+        """The fiche's address in the e-mail: BASE_URL, never the request's Host header."""
+        base = current_app.config.get("BASE_URL", "").rstrip("/")
+        return base + self.get_url(".edit_view", id=model.id)
+
+    @expose("/<id>/transition/<event>", methods=["POST"])
+    def transition(self, id, event):
+        """One button of the fiche: SOUMETTRE, VISER, Demande de complétude, ARCHIVER, ..."""
+        model = self.get_one(id)  # 404 outside the user's scope
+        try:
+            event = W.Event(event)
+        except ValueError:
+            abort(404)
+        if event not in BUTTON_EVENTS:
+            abort(404)
+        if event not in allowed_buttons(model):
+            return self.refuse(self._refusal(model, event))
+        version = request.form.get("fiche_version")
+        try:
+            if event is W.Event.DUPLIQUER:
+                copy = services.duplicate_action(db.session, current_user, model)
+                flash(DONE[event], "success")
+                return redirect(self.fiche_url(copy, url=None, pos=None))
+            if event is W.Event.DEMANDER_COMPLETUDE:
+                services.request_completude(db.session, current_user, model, request.form.get("message", ""),
+                                            fiche_url=self.completude_fiche_url(model), expected_version=version)
+            else:
+                services.EVENT_SERVICES[event](db.session, current_user, model, expected_version=version)
+        except W.WorkflowError as exc:
+            db.session.rollback()
+            for message in exc.messages:
+                flash(message, "error")
+            return redirect(self.fiche_url(model))
+        except services.ServiceError as exc:
+            if exc.forbidden:
+                return self.refuse(exc.message)
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(self.fiche_url(model))
+        flash(DONE[event], "success")
+        if event is W.Event.DESARCHIVER:
+            return redirect(self.fiche_url(model, desarchive=1))
+        return redirect(self.fiche_url(model))
+
+    def _refusal(self, model, event) -> str:
+        """Why the button is refused: the workflow's own message when it has one."""
+        actor = services.workflow_actor(current_user, model)
+        try:
+            W.apply(event, services.state_of(model), actor, W.Facts(has_active_session=True))
+        except W.WorkflowError as exc:
+            return exc.message
+        return W.NOT_ALLOWED_MESSAGE
+
+    # ------------------------------------------------------------------ bulk actions
+    def is_action_allowed(self, name):
+        if name in BULK:
+            return permissions.allowed(current_user, "action", "control")
+        return super().is_action_allowed(name)
+
+    @action("viser", "VISER")
+    def action_viser(self, ids):
+        return self._bulk("viser", ids)
+
+    @action("archiver", "ARCHIVER")
+    def action_archiver(self, ids):
+        return self._bulk("archiver", ids)
+
+    def _bulk(self, name: str, ids):
+        event, service = BULK[name]
+        ids = self.typed_ids(ids)
+        records = self.get_query().filter(Action.id.in_(ids)).order_by(Action.numero).all()
+        if request.form.get("confirme") != "1":
+            return self.render("admin/action_bulk_confirm.html", records=records, name=name,
+                               label=W.EVENT_LABELS[event], return_url=self.list_url() or self.get_url(".index_view"))
+        done, failed = [], []
+        for model in records:
+            try:
+                service(db.session, current_user, model)
+                done.append(model.numero)
+            except (W.WorkflowError, services.ServiceError) as exc:
+                db.session.rollback()
+                failed.append(f"{model.numero} : {exc.message}")
+        if done:
+            flash(f"{W.EVENT_LABELS[event]} : {len(done)} action(s) — {', '.join(done)}.", "success")
+        for message in failed:
+            flash(f"{W.EVENT_LABELS[event]} refusé pour {message}", "error")
+        return None
+
+    # ------------------------------------------------------------------ IMPRIMER
+    @expose("/<id>/imprimer")
+    def print_view(self, id):
+        """IMPRIMER: the fiche as a clean page (every user text escaped by the template)."""
+        model = self.get_one(id)
+        sessions = db.session.scalars(select(Session).where(Session.action_id == model.id)
+                                      .options(selectinload(Session.lieu)).order_by(Session.date_debut)).all()
+        return self.render("admin/print_action.html", model=model, sessions=sessions, fieldsets=FIELDSETS,
+                           display_value=display_value, labels=self.column_labels, now=utcnow())

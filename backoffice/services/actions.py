@@ -1,0 +1,438 @@
+"""The life of an action de formation: one function per user intent (SPEC sections 3 and 4).
+
+Each intent takes the database session and the acting user (None = the Robot, for jobs),
+checks the permission (permissions.can), computes the workflow `Facts` from the database,
+asks `workflow.apply`, changes the record, writes a "transition" history row and commits.
+Refusals raise `workflow.WorkflowError` (a refused transition) or `ServiceError` (a business
+rule, with the form field it concerns), both with a French message. Views, the CLI and jobs
+share these functions; no Flask import here (e-mails go through services.mail's outbox,
+in the same transaction).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from sqlalchemy import exists, inspect, select
+from sqlalchemy.orm import Session as DbSession
+
+from .. import permissions, rules, workflow
+from ..actor import ROBOT, Actor as Author, acting_as, current_actor
+from ..models import Action, History, Organisme, Session, User, action_certification, user_organisme
+from ..models.listeners import utcnow
+from . import publication
+from .mail import queue_mail, render_mail
+
+W = workflow
+TEAM_ADDRESS = "dokelio@iledefrance.fr"
+STALE_MESSAGE = ("Cette action a été modifiée par un autre utilisateur depuis que vous l'avez ouverte : "
+                 "l'opération n'a pas été effectuée. Rechargez la fiche et recommencez.")
+FORBIDDEN_MESSAGE = W.NOT_ALLOWED_MESSAGE
+CERTIFICATION_FROZEN = ("L'action de formation est déjà en diffusion : vous ne pouvez plus modifier ses "
+                        f"certifications. Veuillez nous contacter par mail à {TEAM_ADDRESS}.")
+PROGRAMME_WITHOUT_CONVENTION = "Un programme ne se renseigne que pour une action conventionnée."
+CONVENTION_WITHOUT_PROGRAMME = "Une action conventionnée doit être rattachée à un programme."
+OTHER_ORGANISME_CONTACT = "Le contact doit appartenir au carnet de contacts de l'organisme de l'action."
+PARENT_MISMATCH = "Un module doit appartenir au même organisme que son action modulaire."
+COMPLETUDE_REQUIRED = "Le message de la demande de complétude est obligatoire."
+COMPLETUDE_MAX = 5000
+# Columns a duplicate never copies: identity, workflow state and dates, published version, and the
+# external identifiers (unique per source: the copy was made here, not imported).
+NOT_COPIED = frozenset({"id", "numero", "controle", "publication", "etat_fiche", "soumis_le", "vise_le",
+                        "completude_le", "completude_message", "archive_le", "version_publiee", "version_id",
+                        "created_at", "updated_at", "last_actor", "source", "identifiant_externe"})
+
+
+class ServiceError(Exception):
+    """A refused change. `errors` lists (form field or None, French message); `forbidden`
+    marks a permission refusal (403) rather than a correctable input."""
+
+    def __init__(self, message: str | None = None, field: str | None = None,
+                 errors: list[tuple[str | None, str]] | None = None, forbidden: bool = False):
+        self.errors = list(errors or [(field, message)])
+        self.message = message or " ".join(m for _f, m in self.errors)
+        self.field = field if field is not None else self.errors[0][0]
+        self.forbidden = forbidden
+        super().__init__(self.message)
+
+
+def author(user) -> Author:
+    """Who is written in the history: the user's role label, or the Robot."""
+    return ROBOT if user is None else Author(user.id, user.role_label)
+
+
+def intent(fn: Callable) -> Callable:
+    """Run a service function as its user (history rows and 'Dernier utilisateur').
+
+    Without autoflush: the business rules compare old and new values through SQLAlchemy's
+    attribute history, which a flush triggered by a lazy load would reset."""
+    @wraps(fn)
+    def run(session, user, *args, **kwargs):
+        with session.no_autoflush:  # first: even reading the user's role may flush
+            with acting_as(author(user)):
+                return fn(session, user, *args, **kwargs)
+    return run
+
+
+# ---------------------------------------------------------------- reading the action
+
+def organisme_id_of(action) -> int | None:
+    if action.organisme_id is not None:
+        return action.organisme_id
+    return action.organisme.id if action.organisme is not None else None
+
+
+def workflow_actor(user, action) -> W.Actor:
+    """The user as the workflow sees them, relative to this action (None = the Robot)."""
+    role = permissions.role_of(user) if user is not None else None
+    if user is None:
+        return W.Actor.ROBOT
+    if role == permissions.ORGANISME:
+        mine = organisme_id_of(action) in permissions.organisme_ids(user)
+        return W.Actor.OWNER if mine else W.Actor.OTHER_ORGANISME
+    return {permissions.DOCUMENTALISTE: W.Actor.DOCUMENTALISTE, permissions.FINANCEUR: W.Actor.FINANCEUR,
+            permissions.SUPPORT: W.Actor.SUPPORT, permissions.ADMIN: W.Actor.ADMIN}.get(role, W.Actor.OTHER_ORGANISME)
+
+
+def state_of(action) -> W.State:
+    return W.State(action.controle or W.Controle.EN_REDACTION, action.publication or W.Publication.BROUILLON,
+                   action.etat_fiche or W.EtatFiche.CREE)
+
+
+def _set_state(action, state: W.State) -> None:
+    action.controle, action.publication, action.etat_fiche = (
+        state.controle.value, state.publication.value, state.fiche.value)
+
+
+def is_diffusable(action) -> bool:
+    """Once diffused (now, or visé at least once), the certification is frozen for the OF."""
+    return action.publication == W.Publication.DIFFUSABLE or action.vise_le is not None
+
+
+def has_active_session(session: DbSession, action) -> bool:
+    """At least one non-archived session (the SOUMETTRE guard)."""
+    if action.id is None:
+        return any(not s.archivee for s in action.sessions)
+    with session.no_autoflush:
+        return bool(session.scalar(select(exists().where(Session.action_id == action.id,
+                                                         Session.archivee.is_(False)))))
+
+
+def doublon_of(session: DbSession, action) -> Action | None:
+    """The older action of the same organisme sharing a certification (SPEC section 4), if any.
+
+    "The second action is the doublon": only older actions count. An action's own family
+    (its action modulaire, its modules, sibling modules) may share a certification, and an
+    action À supprimer is on its way out.
+    """
+    cert_ids = [c.id for c in action.certifications]
+    organisme_id = organisme_id_of(action)
+    if not cert_ids or organisme_id is None:
+        return None
+    link = action_certification.c
+    query = (select(Action.numero, link.certification_id)
+             .join(action_certification, link.action_id == Action.id)
+             .where(Action.organisme_id == organisme_id, link.certification_id.in_(cert_ids),
+                    Action.publication != W.Publication.A_SUPPRIMER)
+             .order_by(Action.id))
+    if action.id is not None:
+        query = query.where(Action.id < action.id, Action.parent_id.is_(None) | (Action.parent_id != action.id))
+    if action.parent_id is not None:
+        query = query.where(Action.id != action.parent_id,
+                            Action.parent_id.is_(None) | (Action.parent_id != action.parent_id))
+    others: dict[str, set[int]] = {}
+    with session.no_autoflush:
+        for numero, cert_id in session.execute(query):
+            others.setdefault(numero, set()).add(cert_id)
+        numero = rules.find_doublon(cert_ids, others.items())
+        return session.scalar(select(Action).where(Action.numero == numero)) if numero else None
+
+
+def mandatory_of(action) -> dict[str, str]:
+    return rules.ACCOMPAGNEMENT_MANDATORY if action.type == "accompagnement" else rules.ACTION_MANDATORY
+
+
+def facts(session: DbSession, action) -> W.Facts:
+    """The guards' facts, from the record and the database."""
+    values = {key: getattr(action, key, None) for key in mandatory_of(action)}
+    doublon = doublon_of(session, action)
+    return W.Facts(has_active_session=has_active_session(session, action),
+                   missing_fields=rules.missing_fields(values, mandatory_of(action)),
+                   doublon_of=doublon.numero if doublon else None,
+                   conventionnee=bool(action.conventionnee))
+
+
+def title_warnings(action) -> list[str]:
+    """Non-blocking: the title should be the exact title of each linked certification."""
+    warnings = [rules.title_warning(action.intitule, c.intitule) for c in action.certifications]
+    return [w for w in warnings if w]
+
+
+# ---------------------------------------------------------------- checks and history
+
+def check_allowed(user, resource: str, verb: str, obj=None) -> None:
+    """permissions.can, as a ServiceError (the Robot, user None, is checked by the workflow)."""
+    if user is not None and not permissions.can(user, resource, verb, obj):
+        raise ServiceError(FORBIDDEN_MESSAGE, forbidden=True)
+
+
+def check_version(action, expected_version) -> None:
+    """Optimistic locking of the buttons: the page's version must still be the record's."""
+    if expected_version not in (None, "") and str(expected_version) != str(action.version_id):
+        raise ServiceError(STALE_MESSAGE)
+
+
+def record_transition(session: DbSession, action, old: W.State | None, new: W.State, message: str) -> None:
+    """One 'transition' history row: the three indicators before and after, and why."""
+    if action.id is None:
+        session.flush()
+    who = current_actor()
+    session.add(History(entity="action", entity_key=str(action.id), numero=action.numero, op="transition",
+                        field="indicateurs", old_value=W.state_label(old) if old else None,
+                        new_value=W.state_label(new), message=message, user_id=who.user_id,
+                        actor_label=who.label, at=utcnow()))
+
+
+def _transition(session: DbSession, user, action, event: W.Event, expected_version=None, message: str | None = None,
+                with_facts: bool = False) -> W.State:
+    """Fire one button on an action: permission, page version, workflow (with its guards), new
+    indicators, history row. No commit."""
+    check_allowed(user, "action", "edit", action)
+    check_version(action, expected_version)
+    old = state_of(action)
+    new = W.apply(event, old, workflow_actor(user, action), facts(session, action) if with_facts else W.Facts())
+    _set_state(action, new)
+    record_transition(session, action, old, new, message or W.EVENT_LABELS[event])
+    return new
+
+
+def old_value(session: DbSession, obj, key: str):
+    """The value of column `key` before the caller's unsaved change (None for a new record).
+
+    SQLAlchemy only remembers the old value of an attribute it had loaded; otherwise the
+    stored value is read (the services run without autoflush, so it is the old one)."""
+    state = inspect(obj)
+    if state.transient or state.pending:
+        return None
+    history = state.attrs[key].history
+    if history.deleted:
+        return history.deleted[0]
+    if not history.added:
+        return getattr(obj, key)
+    model = type(obj)
+    return session.scalar(select(getattr(model, key)).where(model.id == obj.id))
+
+
+def _certifications_changed(action) -> bool:
+    state = inspect(action)
+    if state.transient or state.pending:
+        return False
+    history = state.attrs.certifications.history  # a collection is always loaded before it is replaced
+    return {c.id for c in history.added} != {c.id for c in history.deleted}
+
+
+def _convention_changed(session: DbSession, action) -> bool:
+    if bool(old_value(session, action, "conventionnee")) != bool(action.conventionnee):
+        return True
+    programme_id = action.programme.id if action.programme is not None else None
+    return old_value(session, action, "programme_id") != programme_id
+
+
+def check_content(session: DbSession, user, action) -> None:
+    """Business rules of the fiche's content (SPEC section 4), whatever posted it."""
+    errors = []
+    owner_side = user is not None and not permissions.allowed(user, "action", "control")
+    existing = action.id is not None
+    if owner_side and existing and _convention_changed(session, action):
+        errors.append(("conventionnee", W.CONVENTIONNEE_MESSAGE))
+    if owner_side and existing and _certifications_changed(action) and is_diffusable(action):
+        errors.append(("certifications", CERTIFICATION_FROZEN))
+    if (action.programme is not None or action.programme_id is not None) and not action.conventionnee:
+        errors.append(("programme", PROGRAMME_WITHOUT_CONVENTION))
+    if action.conventionnee and action.programme is None and action.programme_id is None:
+        errors.append(("programme", CONVENTION_WITHOUT_PROGRAMME))
+    contact = action.contact
+    if contact is not None and contact.organisme_id != organisme_id_of(action):
+        errors.append(("contact", OTHER_ORGANISME_CONTACT))
+    parent = action.parent
+    if parent is not None and parent.organisme_id != organisme_id_of(action):
+        errors.append(("parent", PARENT_MISMATCH))
+    if errors:
+        raise ServiceError(errors=errors)
+
+
+def apply_save(session: DbSession, user, action) -> tuple[W.State, W.State]:
+    """ENREGISTRER on the action (its fiche or one of its sessions was saved). No commit.
+
+    A désarchivée fiche becomes À modifier / En rédaction / Créé; an OF saving a Visé action
+    sends it back to control while partners keep its published version; a documentaliste
+    saving a Visé / Diffusable action republishes it (their edit is the control).
+    """
+    old = state_of(action)
+    actor = workflow_actor(user, action)
+    new = W.apply(W.Event.ENREGISTRER, old, actor)
+    if new != old:
+        _set_state(action, new)
+        record_transition(session, action, old, new, "Enregistrement")
+    if (actor is W.Actor.DOCUMENTALISTE and new.controle is W.Controle.VISE
+            and new.publication is W.Publication.DIFFUSABLE and action.id is not None):
+        session.flush()  # new sessions get their SE_ number before they are published
+        publication.publish(action)
+    return old, new
+
+
+# ---------------------------------------------------------------- intents
+
+@intent
+def create_action(session: DbSession, user, action: Action) -> Action:
+    """Créer: a new action (or module) En rédaction / Brouillon / Créé, with a new AF_ number.
+
+    `action` is a new, unsaved Action whose fields the caller set (a form, an import).
+    Conventionnées are refused to organisme users (workflow guard)."""
+    check_allowed(user, "action", "create")
+    if organisme_id_of(action) is None:
+        raise ServiceError("L'organisme de formation est obligatoire.", field="organisme")
+    organisme = action.organisme or session.get(Organisme, organisme_id_of(action))
+    if user is not None and not permissions.in_scope(user, organisme):
+        raise ServiceError(FORBIDDEN_MESSAGE, field="organisme", forbidden=True)
+    if action.parent is not None:
+        action.type = "module"
+    state = W.apply(W.Event.CREER, W.INITIAL_STATE, workflow_actor(user, action),
+                    W.Facts(conventionnee=bool(action.conventionnee)))
+    check_content(session, user, action)
+    _set_state(action, state)
+    session.add(action)
+    session.flush()
+    record_transition(session, action, None, state, "Création")
+    session.commit()
+    return action
+
+
+@intent
+def save_action(session: DbSession, user, action: Action, expected_version=None, commit: bool = True) -> W.State:
+    """ENREGISTRER the fiche (its fields already changed by the caller); returns the new state."""
+    check_allowed(user, "action", "edit", action)
+    check_version(action, expected_version)
+    check_content(session, user, action)
+    _old, new = apply_save(session, user, action)
+    if commit:
+        session.commit()
+    return new
+
+
+@intent
+def submit_action(session: DbSession, user, action: Action, expected_version=None) -> W.State:
+    """SOUMETTRE: to control. Mandatory fields, a non-archived session, no doublon."""
+    new = _transition(session, user, action, W.Event.SOUMETTRE, expected_version, with_facts=True)
+    action.soumis_le = utcnow()
+    session.commit()
+    return new
+
+
+@intent
+def vise_action(session: DbSession, user, action: Action, expected_version=None) -> W.State:
+    """VISER: Visé / Diffusable; the content becomes the published version."""
+    new = _transition(session, user, action, W.Event.VISER, expected_version, with_facts=True)
+    action.vise_le = utcnow()
+    publication.publish(action)
+    session.commit()
+    return new
+
+
+def organisme_emails(session: DbSession, organisme_id: int) -> list[str]:
+    """E-mails of the active users of an organisme (demande de complétude)."""
+    return list(session.scalars(
+        select(User.email).join(user_organisme, user_organisme.c.user_id == User.id)
+        .where(user_organisme.c.organisme_id == organisme_id, User.actif.is_(True),
+               User.role_code == permissions.ORGANISME).order_by(User.email)))
+
+
+@intent
+def request_completude(session: DbSession, user, action: Action, message: str, fiche_url: str = "",
+                       expected_version=None) -> W.State:
+    """Demande de complétude: À modifier, with the date and the message; e-mails the organisme's users.
+
+    The e-mail is written to the outbox in the same transaction (sent after the commit)."""
+    message = (message or "").strip()
+    if not message:
+        raise ServiceError(COMPLETUDE_REQUIRED, field="message")
+    if len(message) > COMPLETUDE_MAX:
+        raise ServiceError(f"Le message ne doit pas dépasser {COMPLETUDE_MAX} caractères.", field="message")
+    new = _transition(session, user, action, W.Event.DEMANDER_COMPLETUDE, expected_version,
+                      message=f"{W.EVENT_LABELS[W.Event.DEMANDER_COMPLETUDE]} : {message}")
+    now = utcnow()
+    action.completude_le, action.completude_message = now, message
+    recipients = organisme_emails(session, action.organisme_id)
+    if recipients:
+        limit = rules.inactivation_date(now.date())
+        subject, text, html = render_mail(
+            "demande_completude", numero=action.numero, intitule=action.intitule,
+            organisme=action.organisme.nom, message=message, date_limite=limit.strftime("%d/%m/%Y"),
+            url=fiche_url)
+        queue_mail(session, recipients, subject, text, html,
+                   dedup_key=f"completude-{action.numero}-{now.isoformat()}")
+    session.commit()
+    return new
+
+
+@intent
+def archive_action(session: DbSession, user, action: Action, expected_version=None) -> W.State:
+    """ARCHIVER: publication and fiche Archivé (control unchanged); leaves the feed."""
+    new = _transition(session, user, action, W.Event.ARCHIVER, expected_version)
+    action.archive_le = utcnow()
+    session.commit()
+    return new
+
+
+@intent
+def unarchive_action(session: DbSession, user, action: Action, expected_version=None) -> W.State:
+    """DESARCHIVER: publication En rédaction, fiche Désarchivé. The caller then asks
+    "Souhaitez-vous gérer vos sessions ?" (a non-archived session is needed to submit)."""
+    new = _transition(session, user, action, W.Event.DESARCHIVER, expected_version)
+    session.commit()
+    return new
+
+
+@intent
+def reactivate_action(session: DbSession, user, action: Action, expected_version=None) -> W.State:
+    """Réactiver (documentaliste): an Inactif / À supprimer action back to À modifier."""
+    new = _transition(session, user, action, W.Event.REACTIVER, expected_version)
+    session.commit()
+    return new
+
+
+@intent
+def duplicate_action(session: DbSession, user, action: Action) -> Action:
+    """DUPLIQUER: a new action (new AF_) En rédaction / Brouillon / Créé with a copy of the fields,
+    certifications and domains; not the sessions nor the modules."""
+    check_allowed(user, "action", "view", action)
+    check_allowed(user, "action", "create", action)
+    state = W.apply(W.Event.DUPLIQUER, state_of(action), workflow_actor(user, action),
+                    W.Facts(conventionnee=bool(action.conventionnee)))
+    copy = Action(**{attr.key: getattr(action, attr.key) for attr in inspect(Action).column_attrs
+                     if attr.key not in NOT_COPIED})
+    copy.certifications = list(action.certifications)
+    copy.formacodes = list(action.formacodes)
+    copy.nsfs = list(action.nsfs)
+    _set_state(copy, state)
+    session.add(copy)
+    session.flush()
+    record_transition(session, copy, None, state, f"Duplication de {action.numero}")
+    session.commit()
+    return copy
+
+
+EVENT_SERVICES = {
+    W.Event.SOUMETTRE: submit_action,
+    W.Event.VISER: vise_action,
+    W.Event.ARCHIVER: archive_action,
+    W.Event.DESARCHIVER: unarchive_action,
+    W.Event.REACTIVER: reactivate_action,
+}
+
+__all__ = [
+    "ServiceError", "create_action", "save_action", "submit_action", "vise_action", "request_completude",
+    "archive_action", "unarchive_action", "reactivate_action", "duplicate_action", "doublon_of", "facts",
+    "state_of", "workflow_actor", "title_warnings", "is_diffusable", "has_active_session", "apply_save",
+    "check_content", "EVENT_SERVICES", "TEAM_ADDRESS",
+]
