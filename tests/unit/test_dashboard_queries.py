@@ -82,7 +82,8 @@ def test_search_condition_compiles_on_both_dialects():
                                 "f_dept": "75", "f_duree_min": "1", "f_duree_max": "2", "f_domaine": "Anglais"})
     for dialect in (postgresql.dialect(), sqlite.dialect()):
         sql = str(oq.search_filters_condition(filters).compile(dialect=dialect))
-        assert sql.count("EXISTS") == 3  # one session EXISTS (same session) + Formacode + NSF
+        assert sql.count("EXISTS") == 2  # Formacode + NSF tags
+        assert sql.count("FROM session") == 1  # place and duration: the same session
     assert str(oq.search_filters_condition(oq.DashboardFilters())) == "true"
 
 
