@@ -288,10 +288,9 @@ CREATE INDEX ix_action_publication ON action (publication, updated_at);
 CREATE INDEX ix_action_programme ON action (programme_id, conventionnee, source);
 CREATE INDEX ix_action_parent ON action (parent_id);
 CREATE INDEX ix_action_intitule ON action (intitule);
--- dashboard (services/offer_queries.py): an organisme user's counters and Source choices read
--- this index only; the whole base's counters read ix_action_etats only (no heap)
+-- dashboard (services/offer_queries.py): the counters and Source choices read this index only,
+-- for one organisme's actions or (a full index-only scan, no heap) for the whole base
 CREATE INDEX ix_action_organisme_etats ON action (organisme_id, controle, publication, etat_fiche, source);
-CREATE INDEX ix_action_etats ON action (controle, publication, etat_fiche, id);
 -- the Source filter, and its distinct values by a loose index scan
 CREATE INDEX ix_action_source ON action (source, updated_at);
 CREATE UNIQUE INDEX ux_action_externe ON action (source, identifiant_externe)
