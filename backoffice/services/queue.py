@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
@@ -67,6 +67,8 @@ def enqueue_after_commit(session, func: Callable | str, *args, job_id: str | Non
 
     No-op in embedded mode. A rollback cancels it. Redis down: logged, the request goes on.
     """
+    if not has_app_context():  # a script without the app: the periodic job will send
+        return
     url = current_app.config.get("REDIS_URL")
     if not url:
         return
@@ -85,7 +87,10 @@ def enqueue_send_outbox(session) -> None:
 
 def _after_commit(session: Session) -> None:
     for func, args, options in session.info.pop(_PENDING, []):
-        enqueue_now(func, *args, **options)
+        try:
+            enqueue_now(func, *args, **options)
+        except Exception:  # the commit succeeded: never turn it into an error page
+            log.exception("mise en file de %s impossible après le commit", func)
 
 
 def _after_soft_rollback(session: Session, previous_transaction) -> None:
