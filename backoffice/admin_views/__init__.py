@@ -1,4 +1,6 @@
 """The admin screens: a new Admin per application (no module-level Admin)."""
+from pathlib import Path
+
 from flask import Flask, redirect, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
@@ -36,9 +38,13 @@ class HomeView(AdminIndexView):
         return self.render("admin/home.html")
 
 
+# French messages missing from Flask-Admin's own catalogue (backoffice/translations/fr/LC_MESSAGES/admin.po)
+TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
+
+
 def init_admin(app: Flask) -> Admin:
     admin = Admin(app, name="DOKELIO Île-de-France", index_view=HomeView(name="Accueil", url="/admin"),
-                  csp_nonce_generator=csp_nonce,
+                  csp_nonce_generator=csp_nonce, translations_path=TRANSLATIONS,
                   theme=Bootstrap4Theme(base_template="admin/backoffice_master.html", swatch="default"))
     admin.add_view(DashboardView(name="Votre tableau de bord", endpoint="tableau_de_bord", url="/admin/tableau-de-bord"))
     admin.add_view(ActionView(Action, db, name="Actions de formation", endpoint="actions", url="/admin/actions",

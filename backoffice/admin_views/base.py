@@ -13,10 +13,11 @@ CSRF is checked by Flask-WTF's CSRFProtect on every POST of the app.
 """
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.actions import action
-from flask_admin.babel import lazy_gettext
+from flask_admin.babel import Translations, gettext, lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin.form import BaseForm
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -51,6 +52,29 @@ def scoped_query(model, *entities):
     return query
 
 
+class FrenchTranslations(Translations):
+    """Form messages in French: WTForms' catalogue, then Flask-Admin's (whose own fields raise
+    "Not a valid choice", which Flask-Admin looks up in the WTForms catalogue only)."""
+
+    def gettext(self, string):
+        text = super().gettext(string)
+        return text if text != string else gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        text = super().ngettext(singular, plural, n)
+        return text if text not in (singular, plural) else gettext(singular if n == 1 else plural)
+
+
+class FrenchForm(BaseForm):
+    """Every admin form: French validation messages."""
+
+    class Meta:
+        _translations = FrenchTranslations()
+
+        def get_translations(self, form):
+            return self._translations
+
+
 class ScopedAjaxLoader(QueryAjaxModelLoader):
     """An ajax picker whose search and lookup both stay inside the user's scope."""
 
@@ -82,6 +106,7 @@ class SecureModelView(GridExportMixin, ModelView):
     """Deny by default; scope every read and write to the user's records."""
 
     resource: str = ""  # key of permissions.MATRIX; empty = nobody
+    form_base_class = FrenchForm
     optimistic_locking = False  # models with a version_id column
 
     page_size = 20

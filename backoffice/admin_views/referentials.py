@@ -6,7 +6,7 @@ niveau...) is typed once at creation and read-only afterwards: changing a
 primary key would orphan the rows that refer to it.
 """
 from flask_admin.contrib.sqla.filters import FilterEqual
-from wtforms import SelectMultipleField
+from wtforms import SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -206,6 +206,8 @@ class ProgrammeView(ReferentialView):
 
 
 ETATS_CERTIFICATION = [("active", "Active"), ("inactive", "Inactive")]
+# SelectChoice, not tuples: WTForms 3.3 deprecates tuple choices (Flask-Admin's form_choices still passes tuples)
+ETAT_CHOICES = [SelectChoice(code, label) for code, label in ETATS_CERTIFICATION]
 
 
 class CertificationView(ReferentialView):
@@ -222,7 +224,7 @@ class CertificationView(ReferentialView):
     column_default_sort = ("intitule", False)
     column_select_related_list = [Certification.niveau]
     column_choices = {"etat": ETATS_CERTIFICATION}
-    form_choices = {"etat": ETATS_CERTIFICATION}
+    form_overrides = {"etat": SelectField}
     form_args = {
         "certifinfo": {"validators": [int_range(1, 2_000_000_000, "Le numéro Certif Info est un nombre entier positif.")]},
         "code_rncp": {"validators": [code_format(r"^RNCP\d{1,6}$",
@@ -233,6 +235,7 @@ class CertificationView(ReferentialView):
                     "filters": [lambda v: _upper(v) or None]},
         "intitule": {"filters": [_strip]},
         "sigle": {"filters": [lambda v: _strip(v) or None]},
+        "etat": {"choices": ETAT_CHOICES},
         "premiere_session": {"validators": [year_range(1970, 2100)]},
         "derniere_session": {"validators": [year_range(1970, 2100)]},
     }
