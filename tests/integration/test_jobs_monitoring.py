@@ -12,6 +12,7 @@ from backoffice.models import Outbox
 from backoffice.services import mail as mail_service
 from backoffice.services.mail import queue_mail
 from jobs import robot
+from tests.conftest import login
 from tests.integration.jobs_support import (RedisServer, redis_server, redis_url, run_worker, smtp,  # noqa: F401
                                             worker_env)
 
@@ -25,12 +26,18 @@ def _failed_row(subject="Bienvenue") -> Outbox:
     return row
 
 
-def test_only_admins_see_the_monitoring(client, login_as, app):
-    """A documentaliste gets 403, an anonymous visitor the login page, an admin the page."""
+def test_only_admins_see_the_monitoring(client, login_as, app, make):
+    """A documentaliste gets 403, an anonymous visitor the login page, an admin the page (here in
+    embedded mode: no Redis, the outbox and the schedule still shown)."""
     assert client.get("/admin/supervision/").status_code == 302
     login_as("documentaliste")
     assert client.get("/admin/supervision/").status_code == 403
     assert client.post("/admin/supervision/renvoyer", data={"outbox_id": "1"}).status_code == 403
+    _failed_row()
+    admin_client = app.test_client()
+    login(admin_client, make.user("admin").identifiant)
+    page = admin_client.get("/admin/supervision/").get_data(as_text=True)
+    assert "Mode embarqué" in page and "En échec : 1" in page and "Jamais exécutée." in page
 
 
 @pytest.mark.slow
