@@ -13,7 +13,7 @@ from flask_admin.model.base import ViewArgs
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from .. import permissions, workflow as W
 from ..extensions import db
@@ -30,7 +30,6 @@ from .dashboard import today_paris
 from .labels import ACTION_DESCRIPTIONS, ACTION_LABELS
 
 LIST_ARGS = "_action_list_args"
-TITLE_MAX = 255
 
 
 def _options(enum) -> list[tuple[str, str]]:
@@ -79,11 +78,9 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
     form_choices = {"type": list(TYPES.items()), "entrees_sorties": ENTREES_SORTIES}
     form_args = {
         **{name: {"label": ACTION_LABELS[name] + " *"} for name in MANDATORY_FIELDS},
-        "intitule": {"validators": [InputRequired("L'intitulé est obligatoire."),
-                                    Length(max=TITLE_MAX, message=f"L'intitulé ne doit pas dépasser {TITLE_MAX} caractères.")]},
+        # (the column's length, 255, is checked by Flask-Admin's own French validator)
+        "intitule": {"validators": [InputRequired("L'intitulé est obligatoire.")]},
         "sessions_par_an": {"validators": [Optional(), NumberRange(0, 365, "Le nombre de sessions par an va de 0 à 365.")]},
-        "type_accompagnement": {"validators": [Optional(), Length(max=100, message="100 caractères au plus.")]},
-        "periodicite": {"validators": [Optional(), Length(max=100, message="100 caractères au plus.")]},
     }
     form_ajax_refs = {
         "organisme": {"fields": ["numero", "raison_sociale", "nom_usuel"], "page_size": 20,

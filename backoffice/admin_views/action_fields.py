@@ -141,6 +141,10 @@ class ServiceFormMixin:
         with db.session.no_autoflush:  # keep the attribute history the business rules compare
             return ModelView.update_model(self, form, model)
 
+    def create_model(self, form):
+        with db.session.no_autoflush:  # nothing reaches the database before the rules are checked
+            return super().create_model(form)
+
     def refuse_update(self, model) -> bool:
         """Flash why this record may not be saved at all, and say so (default: never)."""
         return False

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from .. import permissions, workflow as W
 from ..extensions import db
@@ -78,7 +78,6 @@ class SessionView(ServiceFormMixin, SecureModelView):
         "duree_cycle": {"validators": [Optional(), NumberRange(1, 5, "La durée du cycle va de 1 à 5 ans.")]},
         "unites_centre": {"validators": [Optional(), NumberRange(min=0, message="Nombre positif ou nul.")]},
         "unites_entreprise": {"validators": [Optional(), NumberRange(min=0, message="Nombre positif ou nul.")]},
-        "rythme": {"validators": [Optional(), Length(max=150, message="150 caractères au plus.")]},
         "annees_apprentissage": {"validators": [Optional()]},
         "niveau_bac": {"validators": [Optional()]},
     }
@@ -129,7 +128,9 @@ class SessionView(ServiceFormMixin, SecureModelView):
         if template == self.edit_template:
             model = kwargs.get("model")
             action = self.parent_action(model)
-            kwargs.update(action=action, fieldsets=self.fieldsets(kwargs["form"]) if kwargs.get("form") else [],
+            read_only = action is not None and W.is_read_only_for(
+                action_services.state_of(action), action_services.workflow_actor(current_user, action))
+            kwargs.update(action=action, locked_message=W.LOCKED_MESSAGE if read_only else None, fieldsets=self.fieldsets(kwargs["form"]) if kwargs.get("form") else [],
                           history_url=self.history_url(model) if model is not None else None,
                           back_url=self.back_url(action),
                           apprentissage_ids=[str(i) for i in db.session.scalars(

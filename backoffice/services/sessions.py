@@ -15,9 +15,9 @@ from decimal import Decimal
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session as DbSession
 
-from .. import permissions, rules
+from .. import permissions, rules, workflow as W
 from ..models import Action, Session
-from .actions import ServiceError, apply_save, check_allowed, intent, old_value
+from .actions import ServiceError, apply_save, check_allowed, intent, old_value, state_of, workflow_actor
 
 APPRENTISSAGE_FIELDS = ("duree_cycle", "annees_apprentissage", "niveau_bac", "rythme", "unites_centre",
                         "unites_entreprise")
@@ -97,7 +97,9 @@ def check_session(session: DbSession, user, sess: Session) -> None:
 
 
 def _check_editable(user, action: Action) -> None:
+    """The user may save this action at all (an OF has no hand on an Inactif / À supprimer one)."""
     check_allowed(user, "action", "edit", action)
+    W.apply(W.Event.ENREGISTRER, state_of(action), workflow_actor(user, action))
 
 
 @intent
