@@ -280,8 +280,10 @@ CREATE TABLE action (
     CHECK (parent_id IS NULL OR parent_id <> id),
     CHECK (programme_id IS NULL OR conventionnee)
 );
-CREATE INDEX ix_action_updated ON action (updated_at);
-CREATE INDEX ix_action_organisme_updated ON action (organisme_id, updated_at);
+-- the lists' default order, updated_at DESC then id DESC (a stable order for paging: a robot run
+-- stamps hundreds of actions with the same updated_at), whole base and per organisme (bench/)
+CREATE INDEX ix_action_updated ON action (updated_at, id);
+CREATE INDEX ix_action_organisme_updated ON action (organisme_id, updated_at, id);
 CREATE INDEX ix_action_controle_soumis ON action (controle, soumis_le);
 CREATE INDEX ix_action_publication ON action (publication, updated_at);
 -- (programme_id, conventionnee, source): a financeur's scope, its counters and Source choices, index-only
@@ -352,6 +354,8 @@ CREATE TABLE session (
     CHECK (annees_apprentissage IS NULL OR trim(annees_apprentissage, '12345,') = '')
 );
 CREATE INDEX ix_session_action ON session (action_id, date_debut);
+-- the sessions list's default order (date_debut DESC, id DESC): 1,200,000 rows are not sorted per page
+CREATE INDEX ix_session_debut ON session (date_debut, id);
 -- "archivage dans les 10 jours" / the archiving robot: sessions ending in a date range, then
 -- "no later non-archived session of the same action", both index-only
 CREATE INDEX ix_session_date_fin ON session (date_fin, archivee, action_id);

@@ -87,12 +87,35 @@ SELECT * FROM (
 """
 
 
+# The published version of every visé action (services/publication.py's snapshot format: every
+# action column but version_publiee, dates ISO, decimals as text, ids/codes of the links, the
+# non-archived sessions), so that rows are as wide as in production.
+PUBLISHED_SQL = """
+WITH c AS (SELECT action_id, jsonb_agg(certification_id ORDER BY certification_id) j FROM action_certification GROUP BY 1),
+     f AS (SELECT action_id, jsonb_agg(formacode_code ORDER BY formacode_code) j FROM action_formacode GROUP BY 1),
+     n AS (SELECT action_id, jsonb_agg(nsf_code ORDER BY nsf_code) j FROM action_nsf GROUP BY 1),
+     s AS (SELECT action_id, jsonb_agg(to_jsonb(s) || jsonb_build_object(
+               'duree_totale', duree_totale::text, 'heures_centre', heures_centre::text,
+               'heures_entreprise', heures_entreprise::text) ORDER BY numero) j
+           FROM session s WHERE NOT archivee GROUP BY 1)
+UPDATE action a SET version_publiee = (to_jsonb(a) - 'version_publiee' || jsonb_build_object(
+        'certifications', coalesce(c.j, '[]'), 'formacodes', coalesce(f.j, '[]'), 'nsfs', coalesce(n.j, '[]'),
+        'sessions', coalesce(s.j, '[]')))::text
+  FROM action x LEFT JOIN c ON c.action_id = x.id LEFT JOIN f ON f.action_id = x.id
+       LEFT JOIN n ON n.action_id = x.id LEFT JOIN s ON s.action_id = x.id
+ WHERE x.id = a.id AND a.vise_le IS NOT NULL
+"""
+
+
 def finish(conn, index_definitions: list[str]) -> dict[str, float]:
-    """History, counters, sequences, indexes, foreign-key check. Returns timings."""
+    """History, published versions, counters, sequences, indexes, foreign-key check. Returns timings."""
     timings = {}
     started = time.perf_counter()
     conn.execute(HISTORY_SQL)
     timings["history (INSERT ... SELECT)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    conn.execute(PUBLISHED_SQL)
+    timings["version_publiee (UPDATE)"] = time.perf_counter() - started
     for prefix, table in (("OF", "organisme"), ("AF", "action"), ("SE", "session")):
         conn.execute(f"UPDATE identifier_counter SET last_value = (SELECT coalesce(max(substr(numero, 4)::bigint), 0) "
                      f"FROM {table}) WHERE prefix = %s", (prefix,))

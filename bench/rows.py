@@ -213,7 +213,9 @@ class Generator:
             completude = _ts(self.now - timedelta(days=rng.uniform(125, 900)))
             updated = max(updated, completude + timedelta(days=120))
         if fiche == "archive":
-            archive_le = self._between(created + timedelta(days=45), self.now, 1.5)
+            # the nightly robot run stamps every action it archives with the same time, as in production
+            day = self._between(created + timedelta(days=45), self.now - timedelta(days=1), 1.5).date()
+            archive_le = datetime.combine(day, datetime.min.time()) + timedelta(hours=2)
             updated = max(updated, archive_le)
             last_end = archive_le.date() - timedelta(days=31 + rng.randrange(60))
         elif publication == "diffusable" and rng.random() < 0.004:
@@ -238,6 +240,8 @@ class Generator:
         def rows():
             for aid, (created, oid) in enumerate(picks, 1):
                 state = STATES[bisect.bisect_right(STATE_CUM, rng.random() * STATE_CUM[-1])]
+                if state[2] == "archive" and created > self.now - timedelta(days=60):
+                    state = STATES[0]  # too young to have been archived by the robot
                 updated, soumis, vise, completude, archive_le, last_end = self._action_dates(state, created)
                 kind = rng.choices(("action", "module", "accompagnement"), (88, 8, 4))[0]
                 modulaire = kind == "action" and rng.random() < 0.03

@@ -11,15 +11,18 @@ screens:
   by all requests), asked of backoffice.permissions, deny by default.
 CSRF is checked by Flask-WTF's CSRFProtect on every POST of the app.
 """
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.babel import Translations, gettext, lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.form import BaseForm
+from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
+from sqlalchemy import Text, inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import RelationshipProperty, defer, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
@@ -102,6 +105,19 @@ def field_error(form, name: str, message: str):
     raise ValidationError(message)
 
 
+LOADERS = {"joinedload": joinedload, "selectinload": selectinload}
+
+
+class AtLeast(int):
+    """A bounded list count: the list has at least this many rows ("plus de 1 000" in the header)."""
+
+    def __str__(self):
+        return f"plus de {int(self):,}".replace(",", " ")
+
+    def __html__(self):
+        return str(self)
+
+
 class SecureModelView(GridExportMixin, ModelView):
     """Deny by default; scope every read and write to the user's records."""
 
@@ -147,7 +163,16 @@ class SecureModelView(GridExportMixin, ModelView):
 
     # --------------------------------------------------------- permissions
     def _allowed(self, verb: str) -> bool:
-        return permissions.allowed(current_user, self.resource, verb)
+        # can_edit / can_delete... are read for every row of a list (row actions) and every menu
+        # entry: ask permissions once per request, user and verb (views are shared; g is not).
+        if not has_request_context():
+            return permissions.allowed(current_user, self.resource, verb)
+        user = current_user._get_current_object()
+        key = (id(user), self.resource, verb)
+        cache = g.setdefault("_allowed_cache", {})
+        if key not in cache:
+            cache[key] = permissions.allowed(user, self.resource, verb)
+        return cache[key]
 
     def is_accessible(self) -> bool:
         return self._allowed("view")
@@ -183,6 +208,61 @@ class SecureModelView(GridExportMixin, ModelView):
     def get_count_query(self):
         return scoped_query(self.model, db.func.count())
 
+    # --------------------------------------------------------- list cost (issue 7, bench/RESULTS.md)
+    # Stock Flask-Admin runs COUNT(*) over the whole scoped, filtered table on every list page
+    # (~30 ms at 400,000 actions, and growing with the base) and loads the related row of a
+    # dotted column (organisme.raison_sociale) with one query per row. Here a page costs one
+    # bounded count and one query for its rows with their many-to-one relations (+ one per
+    # collection shown), whatever the size of the base and of the page.
+    simple_list_pager = True  # switches Flask-Admin's own COUNT(*) off; get_list counts below
+    count_cap = 1000  # rows counted past the current page at most; beyond, "plus de N"
+    list_eager_load: tuple[str, ...] = ()  # extra paths a formatter reads, e.g. ("lieu", "action.organisme")
+    _list_loaders = None
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, query = super().get_list(page, sort_column, sort_desc, search, filters,
+                                        execute=False, page_size=page_size)
+        query = query.options(*self.list_loader_options())
+        if not execute:  # exports stream the query (every column) and need no count
+            return count, query
+        query = query.options(*self.list_deferred_columns())
+        size = self.page_size if page_size is None else page_size
+        return self.bounded_count(query, (page or 0) * (size or 0)), query.all()
+
+    def bounded_count(self, query, offset: int) -> int:
+        """Rows of `query` up to offset + count_cap: exact below, AtLeast above (one cheap statement)."""
+        limit = offset + self.count_cap + 1
+        rows = query.limit(None).offset(None).order_by(None).with_entities(self._pk_column()).limit(limit)
+        count = db.session.query(db.func.count()).select_from(rows.subquery()).scalar()
+        return count if count < limit else AtLeast(limit - 1)
+
+    def list_deferred_columns(self) -> list:
+        """Long texts the grid does not show (contenu, the published JSON snapshot...) stay in the
+        database: a page of 20 actions would otherwise read and decode kilobytes per row."""
+        shown = {name.split(".")[0] for name, _label in self._list_columns} | set(self.list_eager_load)
+        return [defer(getattr(self.model, attr.key)) for attr in inspect(self.model).column_attrs
+                if attr.key not in shown and isinstance(attr.columns[0].type, Text)]
+
+    def list_loader_options(self) -> list:
+        """Eager loads for the relations the list shows: joinedload along many-to-one paths,
+        selectinload for collections (computed once per view from column_list + list_eager_load)."""
+        if self._list_loaders is None:
+            options = {}
+            for path in [name for name, _label in self._list_columns] + list(self.list_eager_load):
+                option, model, walked = None, self.model, []
+                for part in path.split("."):
+                    attr = getattr(model, part, None)
+                    prop = getattr(attr, "property", None)
+                    if not isinstance(prop, RelationshipProperty):
+                        break
+                    loader = "selectinload" if prop.uselist else "joinedload"
+                    option = getattr(option, loader)(attr) if option is not None else LOADERS[loader](attr)
+                    model, walked = prop.mapper.class_, walked + [part]
+                if option is not None:
+                    options[".".join(walked)] = option
+            self._list_loaders = list(options.values())
+        return self._list_loaders
+
     def get_one(self, id):
         """The record if it is in the user's scope, else 404 (never another's data)."""
         pk = self._pk_column()
@@ -206,6 +286,17 @@ class SecureModelView(GridExportMixin, ModelView):
 
     def _ajax_model_for(self, name):
         return getattr(self.model, name).property.mapper.class_
+
+    def validate_form(self, form):
+        """Flask-Admin's checks, plus: a posted choice matching no row the user may pick is an error.
+        An optional picker would otherwise blank it silently (a forged or out-of-scope id)."""
+        valid = super().validate_form(form)
+        for field in form:
+            if isinstance(field, (QuerySelectField, AjaxSelectField)) and field.data is None \
+                    and field.raw_data and field.raw_data[0] not in ("", "__None"):
+                field.errors = [*field.errors, gettext("Not a valid choice")]
+                valid = False
+        return valid
 
     def _scope_form_pickers(self, form):
         """Restrict every relationship <select> to rows in the user's scope."""
