@@ -22,10 +22,10 @@ from ..security import is_local_path
 from ..services import actions as services
 from ..services import offer_queries as oq
 from .action_buttons import ActionButtonsMixin
-from .action_fields import ServiceFormMixin
+from .action_fields import OrganismeBookLoader, ServiceFormMixin, narrow_to_organisme
 from .action_fiche import (ENTREES_SORTIES, FIELDSETS, FORM_COLUMNS, MANDATORY_FIELDS, TYPES, allowed_buttons,
                            display_value, list_url_at, neighbours, review_rows)
-from .base import SecureModelView, scoped_query
+from .base import SecureModelView
 from .dashboard import today_paris
 from .labels import ACTION_DESCRIPTIONS, ACTION_LABELS
 
@@ -81,6 +81,8 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         # (the column's length, 255, is checked by Flask-Admin's own French validator)
         "intitule": {"validators": [InputRequired("L'intitulé est obligatoire.")]},
         "sessions_par_an": {"validators": [Optional(), NumberRange(0, 365, "Le nombre de sessions par an va de 0 à 365.")]},
+        **{name: {"blank_text": "—"} for name in ("programme", "niveau_entree")},
+        "niveau_sortie": {"label": ACTION_LABELS["niveau_sortie"] + " *", "blank_text": "—"},
     }
     form_ajax_refs = {
         "organisme": {"fields": ["numero", "raison_sociale", "nom_usuel"], "page_size": 20,
@@ -89,7 +91,14 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
                            "placeholder": "Code RNCP / RS ou intitulé de la certification"},
         "formacodes": {"fields": ["code", "libelle"], "page_size": 20, "placeholder": "Code ou libellé Formacode"},
         "nsfs": {"fields": ["code", "libelle"], "page_size": 20, "placeholder": "Code ou libellé NSF"},
+        "contact": {"fields": ["nom", "prenom", "courriel"], "page_size": 20,
+                    "placeholder": "Nom du contact (carnet de contacts de l'organisme)"},
     }
+
+    def _create_ajax_loader(self, name, options):
+        if name == "contact":
+            return OrganismeBookLoader(name, db.session, Contact, **options)
+        return super()._create_ajax_loader(name, options)
 
     # ------------------------------------------------------------------ list
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None,
@@ -164,12 +173,11 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
                     delattr(form, name)
             if action is not None and services.is_diffusable(action) and hasattr(form, "certifications"):
                 delattr(form, "certifications")
-        if hasattr(form, "contact"):
-            organisme_id = action.organisme_id if action is not None else None
-            form.contact.query_factory = (
-                lambda: scoped_query(Contact).filter(Contact.organisme_id == organisme_id) if organisme_id
-                else scoped_query(Contact))
-            form.contact.query = None
+        organisme_id = action.organisme_id if action is not None else None
+        if organisme_id is None:
+            parent = self._parent_from_args()
+            organisme_id = parent.organisme_id if parent is not None else None
+        narrow_to_organisme(self, getattr(form, "contact", None), organisme_id)
         return form
 
     def create_form(self, obj=None):

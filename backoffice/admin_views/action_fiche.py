@@ -129,10 +129,9 @@ def neighbours(view, action, list_url: str | None, pos: int | None) -> dict:
 
 def list_url_at(view, list_url: str, pos: int) -> str:
     """The list URL on the page that holds position `pos` (RETOUR A LA LISTE lands there)."""
-    args = dict(parse_qsl(urlsplit(list_url).query, keep_blank_values=True))
-    size = view.get_safe_page_size(int(args.get("page_size") or 0) if str(args.get("page_size", "")).isdigit() else 0)
-    page = pos // size if size else 0
-    return _with_args(list_url, page=page or None)
+    args = MultiDict(parse_qsl(urlsplit(list_url).query, keep_blank_values=True))
+    size = view.get_safe_page_size(args.get("page_size", 0, type=int))
+    return _with_args(list_url, page=(pos // size if size else 0) or None)
 
 
 # ---------------------------------------------------------------- review diff

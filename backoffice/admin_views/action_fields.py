@@ -7,14 +7,14 @@ what is wrong in French.
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask import flash
+from flask import flash, request
 from flask_admin.contrib.sqla.view import ModelView
 from wtforms import fields, widgets
 from wtforms.validators import ValidationError
 
 from .. import workflow as W
 from ..extensions import db
-from .base import STALE_MESSAGE
+from .base import STALE_MESSAGE, ScopedAjaxLoader
 
 HOURS_MAX = Decimal("999999.9")  # NUMERIC(7, 1)
 
@@ -163,3 +163,21 @@ class ServiceFormMixin:
             flash(exc.message, "error")
             return True
         return super().handle_view_exception(exc)
+
+
+class OrganismeBookLoader(ScopedAjaxLoader):
+    """An ajax picker in one organisme's carnet (contacts, addresses): `?organisme_id=` on the look-up
+    narrows the search to the fiche's organisme, inside the user's scope (an organisme's book can hold
+    thousands of rows: never a plain <select>). The services refuse another organisme's row anyway."""
+
+    def get_query(self):
+        query = super().get_query()
+        organisme_id = request.args.get("organisme_id", type=int)
+        return query.filter(self.model.organisme_id == organisme_id) if organisme_id else query
+
+
+def narrow_to_organisme(view, field, organisme_id) -> None:
+    """Point an OrganismeBookLoader picker's look-ups at one organisme's book."""
+    if field is not None and organisme_id is not None:
+        url = view.get_url(".ajax_lookup", name=field.loader.name, organisme_id=organisme_id)
+        field.render_kw = {**(field.render_kw or {}), "data-url": url}

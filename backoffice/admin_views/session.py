@@ -19,7 +19,8 @@ from ..models import Action, Adresse, Dispositif, Session
 from ..security import is_local_path
 from ..services import actions as action_services
 from ..services import sessions as services
-from .action_fields import AnneesField, DateFrField, HoursField, NiveauBacField, ServiceFormMixin
+from .action_fields import (AnneesField, DateFrField, HoursField, NiveauBacField, OrganismeBookLoader,
+                            ServiceFormMixin, narrow_to_organisme)
 from .base import SecureModelView, scoped_query
 from .labels import SESSION_DESCRIPTIONS, SESSION_LABELS
 
@@ -59,6 +60,8 @@ class SessionView(ServiceFormMixin, SecureModelView):
         "date_fin": lambda v, c, m, n: m.date_fin.strftime("%d/%m/%Y") if m.date_fin else "",
         "archivee": lambda v, c, m, n: "Oui" if m.archivee else "Non",
     }
+    form_ajax_refs = {"lieu": {"fields": ["libelle", "code_postal", "ville"], "page_size": 20,
+                               "placeholder": "Libellé, code postal ou ville (carnet d'adresses de l'organisme)"}}
     column_details_exclude_list = ["version_id"]
     column_export_exclude_list = ["version_id"]
 
@@ -73,7 +76,8 @@ class SessionView(ServiceFormMixin, SecureModelView):
         "heures_centre": {"validators": [Optional()]},
         "heures_entreprise": {"validators": [Optional()]},
         "modalite": {"validators": [DataRequired("La modalité est obligatoire.")]},
-        "dispositif": {"validators": [DataRequired("Le dispositif est obligatoire.")]},
+        "dispositif": {"validators": [DataRequired("Le dispositif est obligatoire.")], "blank_text": "—"},
+        "lieu": {"blank_text": "— (aucun : formation à distance)"},
         "etat_recrutement": {"validators": [DataRequired("L'état du recrutement est obligatoire.")]},
         "duree_cycle": {"validators": [Optional(), NumberRange(1, 5, "La durée du cycle va de 1 à 5 ans.")]},
         "unites_centre": {"validators": [Optional(), NumberRange(min=0, message="Nombre positif ou nul.")]},
@@ -81,6 +85,11 @@ class SessionView(ServiceFormMixin, SecureModelView):
         "annees_apprentissage": {"validators": [Optional()]},
         "niveau_bac": {"validators": [Optional()]},
     }
+
+    def _create_ajax_loader(self, name, options):
+        if name == "lieu":
+            return OrganismeBookLoader(name, db.session, Adresse, **options)
+        return super()._create_ajax_loader(name, options)
 
     # ------------------------------------------------------------------ which action
     def parent_action(self, model=None):
@@ -105,9 +114,7 @@ class SessionView(ServiceFormMixin, SecureModelView):
     # ------------------------------------------------------------------ forms
     def _adapt_form(self, form, action, model=None):
         """Places from the action's organisme only; locked fields read-only for this user."""
-        organisme_id = action.organisme_id if action is not None else None
-        form.lieu.query_factory = lambda: scoped_query(Adresse).filter(Adresse.organisme_id == organisme_id)
-        form.lieu.query = None
+        narrow_to_organisme(self, form.lieu, action.organisme_id if action is not None else None)
         if action is not None:
             for name in services.lock_policy(current_user, action):
                 if name in form:

@@ -200,3 +200,21 @@ def test_bad_input_gets_french_messages_at_the_field(client, make):
     created = db.session.scalars(select(FormationSession)).one()
     assert created.numero.startswith("SE_") and created.date_fin == date(2027, 6, 30)
     assert _reload(Action, action.id).controle == W.Controle.EN_REDACTION
+
+
+def test_forged_bookkeeping_fields_are_ignored(client, make):
+    """Identifiers, indicators, dates of the workflow, version, published content and the organisme of an
+    existing action are never form fields: posted anyway, they change nothing (mass assignment)."""
+    o, other = make.organisme(), make.organisme()
+    action = make.action(o, intitule="Avant")
+    login(client, make.user("documentaliste").identifiant)
+    response = _edit(client, action.id, intitule="Après", numero="AF_0000099999", controle="vise",
+                     publication="diffusable", etat_fiche="archive", vise_le="2026-01-01", version_publiee="{}",
+                     organisme=str(other.id), organisme_id=str(other.id), created_at="2000-01-01",
+                     last_actor="Robot", eligible_cpf="y")
+    assert response.status_code == 302
+    saved = _reload(Action, action.id)
+    assert saved.intitule == "Après" and saved.numero == action.numero and saved.organisme_id == o.id
+    assert (saved.controle, saved.publication, saved.etat_fiche) == ("en_redaction", "brouillon", "cree")
+    assert saved.vise_le is None and saved.version_publiee is None and saved.created_at == action.created_at
+    assert saved.last_actor == "Documentaliste" and not saved.eligible_cpf

@@ -166,6 +166,8 @@ def test_inactif_reactivate_and_duplicate(make):
     assert copy.intitule == action.intitule and copy.certifications == [cert] and copy.sessions == []
     assert copy.identifiant_externe is None and copy.version_publiee is None
     assert _transitions(copy)[0].message == f"Duplication de {action.numero}"
+    actions.archive_action(db.session, None, copy)  # the Robot (jobs pass no user)
+    assert _transitions(copy)[-1].actor_label == "Robot" and copy.last_actor == "Robot"
 
 
 @SQLITE
