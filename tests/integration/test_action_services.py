@@ -111,7 +111,7 @@ def test_guards_list_missing_fields_and_doublon(make):
 @SQLITE
 def test_organisme_refusals(make):
     """An OF may not create a conventionnée, nor change the certification of a diffused action, nor
-    touch another organisme's action; the documentaliste may."""
+    touch another organisme's action; the documentaliste may (and republishes what she saves)."""
     o = make.organisme()
     user = make.user("organisme", organismes=[o])
     doc = make.user("documentaliste")
@@ -135,6 +135,9 @@ def test_organisme_refusals(make):
     diffused.certifications = [other_cert]
     actions.save_action(db.session, doc, diffused)
     assert diffused.eligible_cpf  # CPF follows the certification
+    # the documentaliste's own edit of a Visé action is its control: it stays Visé and is published at once
+    assert _state(diffused) == ("vise", "diffusable", "cree")
+    assert publication.published(diffused)["certifications"] == [other_cert.id]
 
     foreign = make.action(make.organisme())
     with pytest.raises(actions.ServiceError) as forbidden:
