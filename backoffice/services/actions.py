@@ -164,6 +164,8 @@ def apply_save(session: DbSession, user, action) -> tuple[W.State, W.State]:
     new = W.apply(W.Event.ENREGISTRER, old, actor)
     if new != old:
         set_state(action, new)
+        if new.controle is W.Controle.A_CONTROLER:  # an OF's edit of a Visé action: it joins the queue now
+            action.soumis_le = utcnow()
         record_transition(session, action, old, new, "Enregistrement")
     if (actor is W.Actor.DOCUMENTALISTE and new.controle is W.Controle.VISE
             and new.publication is W.Publication.DIFFUSABLE and action.id is not None):
@@ -286,8 +288,14 @@ def unarchive_action(session: DbSession, user, action: Action, expected_version=
 
 @intent
 def reactivate_action(session: DbSession, user, action: Action, expected_version=None) -> W.State:
-    """Réactiver (documentaliste): an Inactif / À supprimer action back to À modifier."""
-    new = _transition(session, user, action, W.Event.REACTIVER, expected_version)
+    """Réactiver (documentaliste): an Inactif / À supprimer action back to À modifier, with a new
+    120-day delay before the Robot's inactivation."""
+    new = _transition(session, user, action, W.Event.REACTIVER, expected_version,
+                      message=f"{W.EVENT_LABELS[W.Event.REACTIVER]} : nouveau délai de "
+                              f"{rules.INACTIVATION_DAYS} jours pour soumettre")
+    # À modifier again: the 120 days of the Robot's inactivation start over from today (with the old
+    # date, the next night's run would make it Inactif at once).
+    action.completude_le = utcnow()
     session.commit()
     return new
 

@@ -2,7 +2,7 @@
 changes the indicators as SPEC section 3 says, writes its history, and refuses with the FAQ's
 messages. The whole life runs on both databases (JSON snapshot, dates, outbox); the rest on one."""
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -66,8 +66,9 @@ def test_whole_life_of_an_action(make):
     json.dumps(published)  # JSON-safe
 
     action.intitule = "CAP cuisine (nouvelle version)"
+    submitted = action.soumis_le
     actions.save_action(db.session, of_user, action)
-    assert _state(action) == ("a_controler", "diffusable", "cree")
+    assert _state(action) == ("a_controler", "diffusable", "cree") and action.soumis_le > submitted
     assert publication.published(action)["intitule"] == "CAP cuisine"  # partners keep the visé content
     rows = publication.diff(publication.published(action), publication.snapshot(action))
     assert ("Action", "intitule", "CAP cuisine", "CAP cuisine (nouvelle version)") in rows
@@ -160,8 +161,10 @@ def test_inactif_reactivate_and_duplicate(make):
         actions.save_action(db.session, user, action)
     assert "dokelio@iledefrance.fr" in refused.value.message
     db.session.rollback()
+    action.completude_le = datetime(2025, 1, 1)
     actions.reactivate_action(db.session, doc, action)
     assert _state(action) == ("a_modifier", "en_redaction", "cree")
+    assert action.completude_le.date() >= date.today() - timedelta(days=1)  # a new 120 days, not re-inactivated
 
     copy = actions.duplicate_action(db.session, user, action)
     assert copy.numero != action.numero and (copy.controle, copy.publication, copy.etat_fiche) == (
