@@ -13,7 +13,7 @@ from flask_admin.model.base import ViewArgs
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from .. import permissions, workflow as W
 from ..extensions import db
@@ -216,18 +216,12 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         return True
 
     def on_model_change(self, form, model, is_created):
-        try:
-            if is_created:
-                parent = self._parent_from_args()
-                if parent is not None:
-                    model.parent, model.organisme = parent, parent.organisme
-                services.create_action(db.session, current_user, model)
-            else:
-                services.save_action(db.session, current_user, model)
-        except services.ServiceError as exc:
-            self.service_errors(form, exc)
-        except W.WorkflowError as exc:
-            raise ValidationError(exc.message) from None
+        if not is_created:
+            return self.call_service(form, services.save_action, model)
+        parent = self._parent_from_args()
+        if parent is not None:
+            model.parent, model.organisme = parent, parent.organisme
+        return self.call_service(form, services.create_action, model)
 
     def after_model_change(self, form, model, is_created):
         for warning in services.title_warnings(model):

@@ -9,11 +9,13 @@ from decimal import Decimal, InvalidOperation
 
 from flask import flash, request
 from flask_admin.contrib.sqla.view import ModelView
+from flask_login import current_user
 from wtforms import fields, widgets
 from wtforms.validators import ValidationError
 
 from .. import workflow as W
 from ..extensions import db
+from ..services.actions import ServiceError
 from .base import STALE_MESSAGE, ScopedAjaxLoader
 
 HOURS_MAX = Decimal("999999.9")  # NUMERIC(7, 1)
@@ -150,13 +152,19 @@ class ServiceFormMixin:
         return False
 
     @staticmethod
-    def service_errors(form, exc):
-        """Each message of a ServiceError at its field, then abort the save (flashed, rolled back)."""
-        for field_name, message in exc.errors:
-            field = getattr(form, field_name, None) if field_name else None
-            if field is not None:
-                field.errors = list(field.errors) + [message]
-        raise ValidationError(exc.message)
+    def call_service(form, service, *args):
+        """Run a service from on_model_change: a ServiceError's messages go to their fields, a refused
+        transition to the page; either aborts the save (Flask-Admin flashes and rolls back)."""
+        try:
+            return service(db.session, current_user, *args)
+        except ServiceError as exc:
+            for field_name, message in exc.errors:
+                field = getattr(form, field_name, None) if field_name else None
+                if field is not None:
+                    field.errors = list(field.errors) + [message]
+            raise ValidationError(exc.message) from None
+        except W.WorkflowError as exc:
+            raise ValidationError(exc.message) from None
 
     def handle_view_exception(self, exc):
         if isinstance(exc, W.WorkflowError):

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from .. import permissions, workflow as W
 from ..extensions import db
@@ -146,15 +146,9 @@ class SessionView(ServiceFormMixin, SecureModelView):
 
     # ------------------------------------------------------------------ saving
     def on_model_change(self, form, model, is_created):
-        try:
-            if is_created:
-                services.create_session(db.session, current_user, self.parent_action(), model)
-            else:
-                services.save_session(db.session, current_user, model)
-        except action_services.ServiceError as exc:
-            self.service_errors(form, exc)
-        except W.WorkflowError as exc:
-            raise ValidationError(exc.message) from None
+        if is_created:
+            return self.call_service(form, services.create_session, self.parent_action(), model)
+        return self.call_service(form, services.save_session, model)
 
     def back_url(self, action) -> str:
         """Where the session screens lead back: the list given in url=, else the action's SESSION tab."""
