@@ -1,5 +1,4 @@
 """Helpers of the LHEO, API and export tests: diffusable offers, the schema, feed parsing."""
-import json
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -7,10 +6,10 @@ from pathlib import Path
 from lxml import etree
 
 from backoffice.actor import SYSTEM, acting_as
-from backoffice.export import lheo_data
 from backoffice.extensions import db
 from backoffice.models import Certification, Dispositif, Formacode, Nsf, Programme
 from backoffice.models.listeners import utcnow
+from backoffice.services import publication
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_XSD = REPO.parent / "shared" / "lheo" / "lheo.xsd"
@@ -54,7 +53,7 @@ def publish(action, vise_le=None):
     action.controle, action.publication = "vise", "diffusable"
     action.vise_le = vise_le or utcnow()
     save(action)
-    action.version_publiee = json.dumps(lheo_data.current_content(action))
+    publication.publish(action)
     save(action)
     return action
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from ..models import (Action, Adresse, Certification, Contact, Dispositif, Modalite, Organisme, Programme,
                       Session)
+from ..services import publication
 
 BATCH_SIZE = 500
 _ORG_CACHE_MAX = 5000
@@ -47,23 +48,14 @@ def _rows(session: OrmSession, model, names, condition) -> list[dict]:
     return [dict(r._mapping) for r in session.execute(select(*_columns(model, names)).where(condition))]
 
 
-def _publication():
-    try:
-        from ..services import publication
-    except ImportError:  # TEMPORARY until the actions helper's module lands
-        from . import _publication_fallback as publication
-    return publication
-
-
 def published_content(action) -> dict:
     """What partners see: the last visé version, else the current one (never visé since the change)."""
-    publication = _publication()
     return publication.published(action) or publication.snapshot(action)
 
 
 def current_content(action) -> dict:
     """The action as it is now (the fiche's EXPORTER)."""
-    return _publication().snapshot(action)
+    return publication.snapshot(action)
 
 
 class Lookups:

@@ -21,6 +21,7 @@ from ..actor import Actor
 from ..models import (Action, Adresse, Certification, Contact, Departement, Dispositif, EtatRecrutement,
                       Formacode, Niveau, Nsf, Organisme, Programme, Region, Session)
 from ..models.listeners import utcnow
+from ..services import publication
 from .report import ImportReport, element_path
 
 IMPORT_ACTOR = Actor(None, "Import LHEO")
@@ -130,9 +131,16 @@ class Writer:
             self.sessions(action, organisme, data)
             self.report.counts["actions_creees"] += 1
             return
+        # the visé content must stay what partners see: freeze it before changing it if VISER
+        # did not store it (actions visé before the published version existed)
+        frozen = None
+        if action.publication == "diffusable" and action.controle == "vise" and not action.version_publiee:
+            frozen = publication.dumps(publication.snapshot(action))
         changed = assign(action, values)
         changed = self.collections(action, data) or changed
         changed = self.sessions(action, organisme, data) or changed
+        if changed and frozen is not None:
+            action.version_publiee = frozen
         if changed:
             # an imported change is controlled again, like an organisme's edit of a visé action
             assign(action, {"controle": "a_controler", "soumis_le": utcnow()})

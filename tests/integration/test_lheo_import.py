@@ -11,8 +11,10 @@ from backoffice import create_app
 from backoffice.extensions import db
 from backoffice.lheo_import import import_lheo
 from backoffice.models import Action, History, Organisme, Session
+from backoffice.models.listeners import utcnow
 from tests.conftest import app_config, make_database
-from tests.lheo_helpers import NS, REPO, assert_valid, enable_partner, publish, rich_offer, simple_offer
+from tests.lheo_helpers import (NS, REPO, assert_valid, enable_partner, numeros, publish, rich_offer, save,
+                                simple_offer)
 
 ANOTEA = REPO.parent / "shared" / "lheo" / "anotea" / "intercarif-data-test.xml"
 ONISEP = REPO.parent / "shared" / "lheo" / "lheo-schema-2.3.0" / "datasources" / "exemple-bts-onisep.xml"
@@ -81,7 +83,10 @@ def test_changed_feed_updates_and_sends_back_to_control(app, client, make):
     report = import_lheo(BytesIO(feed), "of-systeme")
     assert report.counts["sessions_creees"] == 2
     action = db.session.scalar(select(Action).where(Action.identifiant_externe == "FORM-1"))
-    publish(action)
+    # visé before the published version was stored: the import must freeze the visé content
+    action.controle, action.publication, action.vise_le = "vise", "diffusable", utcnow()
+    save(action)
+    assert action.version_publiee is None
     changed = feed.replace(b"Soudure TIG", b"Soudure TIG et MIG").replace(
         b'<session numero="S-2">', b'<session numero="S-3">')
     report = import_lheo(BytesIO(changed), "of-systeme")
@@ -91,6 +96,11 @@ def test_changed_feed_updates_and_sends_back_to_control(app, client, make):
     assert {s.identifiant_externe: s.archivee for s in action.sessions} == {"S-1": False, "S-2": True, "S-3": False}
     rows = db.session.scalars(select(History).where(History.entity == "action", History.field == "intitule")).all()
     assert rows and rows[-1].actor_label == "Import LHEO"
+    feed_out = client.get("/lheo/offre.xml", headers=enable_partner(app)).data
+    assert b"<intitule-formation>Soudure TIG</intitule-formation>" in feed_out
+    # the visé content's sessions that are still live: S-1 (S-2 archived since, S-3 not visé yet)
+    assert numeros(assert_valid(feed_out), "session") == [s.numero for s in action.sessions
+                                                           if s.identifiant_externe == "S-1"]
 
 
 def test_anotea_sample_imports_valid_parts_and_reports_the_rest(app):
