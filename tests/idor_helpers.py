@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 
 from flask_admin.model import BaseModelView
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from backoffice.extensions import db
+from backoffice.workflow import Event
 from tests.form_helpers import form_fields, response_text
 
 # Routes the walk does not request: files, and logging the walker out.
@@ -36,6 +37,10 @@ SEARCH_TERM = "Zorglub"  # a prefix of the victim's names, never a whole marker 
 # path parameter name -> table it points to
 PARAM_TABLES = {"user_id": "users", "organisme_id": "organisme", "action_id": "action", "session_id": "session",
                 "adresse_id": "adresse", "contact_id": "contact", "module_id": "action"}
+
+
+# values of path parameters that are not record keys (the action buttons of the workflow)
+OTHER_PARAM_VALUES = {"event": [e.value for e in Event]}
 
 
 @dataclass
@@ -89,6 +94,17 @@ def fingerprint(victim: Victim) -> dict:
             {"o": victim.organisme_id}).scalar()
         snapshot[("count", "user_organisme")] = conn.execute(
             text("SELECT count(*) FROM user_organisme WHERE organisme_id = :o"), {"o": victim.organisme_id}).scalar()
+        # every row, anywhere, that points at one of the victim's rows: a form that re-points the
+        # attacker's own action to the victim's contact (or place, programme...) shows up here
+        for table in db.metadata.sorted_tables:
+            if table.name == "history":
+                continue
+            for fk in table.foreign_keys:
+                pks = victim.pks(fk.column.table.name)
+                if pks:
+                    snapshot[("refs", table.name, fk.parent.name)] = conn.execute(
+                        text(f'SELECT count(*) FROM "{table.name}" WHERE "{fk.parent.name}" IN :pks')
+                        .bindparams(bindparam("pks", expanding=True)), {"pks": pks}).scalar()
     return snapshot
 
 
@@ -326,10 +342,15 @@ class Walker:
             for numero in self.victim.numeros:
                 yield {"numero": numero}, "strict"
             return
-        tables = [PARAM_TABLES.get(a) or (table_of(view) if a in ("id", "pk") else None) for a in args]
-        if all(tables) and len(args) == 1:
-            for pk in self.victim.pks(tables[0]):
-                yield {args[0]: pk}, "strict"
+        tables = {a: PARAM_TABLES.get(a) or (table_of(view) if a in ("id", "pk") else None) for a in args}
+        keys = [a for a in args if tables[a]]
+        if keys:
+            # the record parameters name the victim's rows; the others (an event, a verb...) take
+            # every value they may have, so that the route really runs up to its scope check
+            others = [a for a in args if not tables[a]]
+            for pks in itertools.product(*(self.victim.pks(tables[a]) for a in keys)):
+                for extra in itertools.product(*(OTHER_PARAM_VALUES.get(a, ["x"]) for a in others)):
+                    yield {**dict(zip(keys, pks)), **dict(zip(others, extra))}, "strict"
             return
         for pk in self.victim.all_pks():  # unknown parameters: any of the victim's keys, judged as a page
             yield {a: pk for a in args}, "listing"
