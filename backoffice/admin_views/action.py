@@ -13,7 +13,7 @@ from flask_admin.model.base import ViewArgs
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from .. import permissions, workflow as W
 from ..extensions import db
@@ -217,11 +217,22 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
 
     def on_model_change(self, form, model, is_created):
         if not is_created:
+            self._refuse_frozen_certifications(form, model)
             return self.call_service(form, services.save_action, model)
         parent = self._parent_from_args()
         if parent is not None:
             model.parent, model.organisme = parent, parent.organisme
         return self.call_service(form, services.create_action, model)
+
+    @staticmethod
+    def _refuse_frozen_certifications(form, model):
+        """The certification of a diffused action is not in the OF's form; posted anyway with other
+        values, the save is refused with the FAQ's message (rather than silently ignored)."""
+        if "certifications" in form or "certifications" not in request.form:
+            return
+        posted = {v for raw in request.form.getlist("certifications") for v in raw.split(",") if v.strip()}
+        if posted != {str(c.id) for c in model.certifications}:
+            raise ValidationError(services.CERTIFICATION_FROZEN)
 
     def after_model_change(self, form, model, is_created):
         for warning in services.title_warnings(model):

@@ -125,7 +125,7 @@ def test_locked_session_fields_of_a_conventionnee(client, make):
 def test_certification_frozen_once_diffusable_and_cpf_derived(client, make):
     """Before diffusion the OF links a certification (the CPF tag follows it, warning if the title differs);
     once diffusable the certification is shown read-only with the FAQ's contact, and a forged change is
-    ignored. No form, forged or not, sets CPF."""
+    refused with that message. No form, forged or not, sets CPF."""
     o = make.organisme()
     cpf_cert = make.certification(eligible_cpf=True, intitule="Titre professionnel Cuisinier")
     other = make.certification(eligible_cpf=False)
@@ -145,7 +145,8 @@ def test_certification_frozen_once_diffusable_and_cpf_derived(client, make):
     page = client.get(f"/admin/actions/edit/?id={action.id}").get_data(as_text=True)
     assert 'name="certifications"' not in page and 'id="certifications-gelees"' in page
     assert "dokelio@iledefrance.fr" in page and str(cpf_cert) in html.unescape(page)
-    _edit(client, action.id, certifications=str(other.id), eligible_cpf="n")
+    response = _edit(client, action.id, certifications=str(other.id), eligible_cpf="n")
+    assert any("dokelio@iledefrance.fr" in m for m in flashed(response.get_data(as_text=True)))
     assert [c.id for c in _reload(Action, action.id).certifications] == [cpf_cert.id]
     assert _reload(Action, action.id).eligible_cpf
 
