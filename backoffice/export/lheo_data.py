@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from ..models import (Action, Adresse, Certification, Contact, Dispositif, Modalite, Organisme, Programme,
                       Session)
@@ -75,7 +75,7 @@ class Lookups:
     def load(self, contents: list[dict]) -> tuple[dict, dict, dict]:
         """Fetch in bulk what this batch of contents refers to: (contacts, places, live sessions)."""
         s = self.session
-        org_ids = {c["organisme_id"] for c in contents} - set(self.organismes)
+        org_ids = {c["organisme_id"] for c in contents if c["organisme_id"] not in self.organismes}
         if len(self.organismes) > _ORG_CACHE_MAX:
             self.organismes.clear()
             self.principal.clear()
@@ -87,7 +87,7 @@ class Lookups:
             for row in _rows(s, Contact, CONTACT_FIELDS, Contact.organisme_id.in_(org_ids) & Contact.principal.is_(True)
                              & Contact.diffusable.is_(True)):
                 self.principal[row["organisme_id"]] = row
-        cert_ids = {i for c in contents for i in c.get("certifications") or ()} - set(self.certifications)
+        cert_ids = {i for c in contents for i in c.get("certifications") or () if i not in self.certifications}
         if cert_ids:
             for row in _rows(s, Certification, CERT_FIELDS, Certification.id.in_(cert_ids)):
                 self.certifications[row["id"]] = row
@@ -97,8 +97,9 @@ class Lookups:
         sessions = [x for c in contents for x in c.get("sessions") or ()]
         lieu_ids = {x.get("lieu_id") for x in sessions if x.get("lieu_id")}
         places = {r["id"]: r for r in _rows(s, Adresse, ADRESSE_FIELDS, Adresse.id.in_(lieu_ids))} if lieu_ids else {}
-        ids = {x.get("id") for x in sessions if x.get("id")}
-        live = set(s.scalars(select(Session.id).where(Session.id.in_(ids), Session.archivee.is_(False)))) if ids else set()
+        # the sessions not archived now, of this batch's actions (fewer bound ids than by session)
+        action_ids = {c["id"] for c in contents}
+        live = set(s.scalars(select(Session.id).where(Session.action_id.in_(action_ids), Session.archivee.is_(False))))
         return contacts, places, live
 
 
@@ -145,11 +146,32 @@ def _since(depuis: date | datetime):
     return or_(Action.updated_at >= moment, Action.vise_le >= moment, session_changed, organisme_changed)
 
 
+def _contents(session: OrmSession, actions: list) -> list[dict]:
+    """Published contents of a batch; the actions never visé since the published version exists
+    (published() is None) get their snapshot, their relationships loaded in bulk first."""
+    contents = [published_content_if_any(a) for a in actions]
+    missing = [a.id for a, c in zip(actions, contents, strict=True) if c is None]
+    if missing:
+        full = {a.id: a for a in session.scalars(
+            select(Action).where(Action.id.in_(missing)).execution_options(populate_existing=True)
+            .options(selectinload(Action.certifications), selectinload(Action.formacodes),
+                     selectinload(Action.nsfs), selectinload(Action.sessions)))}
+        contents = [c if c is not None else publication.snapshot(full[a.id])
+                    for a, c in zip(actions, contents, strict=True)]
+    return contents
+
+
+def published_content_if_any(action) -> dict | None:
+    return publication.published(action)
+
+
 def diffusable_offers(engine_or_session, depuis: date | datetime | None = None,
                       batch_size: int = BATCH_SIZE) -> Iterator[dict]:
     """Every diffusable offer (or those changed since `depuis`), by AF_ number, batch after batch.
 
-    Uses its own ORM session (so it can drop each batch from memory) on the given engine.
+    Uses its own ORM session (so it can drop each batch from memory) on the given engine. Only
+    the stored published version is read for most actions (load_only); the others are loaded
+    with their relationships for a snapshot.
     """
     with _own_session(engine_or_session) as session:
         lookups = Lookups(session)
@@ -157,16 +179,14 @@ def diffusable_offers(engine_or_session, depuis: date | datetime | None = None,
         while True:
             query = (select(Action).where(Action.publication == "diffusable", Action.numero > last)
                      .order_by(Action.numero).limit(batch_size)
-                     .options(selectinload(Action.certifications), selectinload(Action.formacodes),
-                              selectinload(Action.nsfs), selectinload(Action.sessions)))
+                     .options(load_only(Action.id, Action.numero, Action.version_publiee)))
             if depuis is not None:
                 query = query.where(_since(depuis))
             actions = list(session.scalars(query))
             if not actions:
                 return
             last = actions[-1].numero
-            contents = [published_content(a) for a in actions]
-            batch = offers_from_contents(contents, lookups)
+            batch = offers_from_contents(_contents(session, actions), lookups)
             session.expunge_all()
             yield from batch
 

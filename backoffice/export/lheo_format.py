@@ -103,6 +103,8 @@ def lheo_date(value) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
+        if len(value) >= 10 and value[4] == "-" and value[7] == "-":  # ISO text: no parsing needed
+            return value[:4] + value[5:7] + value[8:10]
         value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = value.date()
