@@ -1,15 +1,12 @@
-"""The life of an action in a real Chromium (issue 3 acceptance), screenshots in test-artifacts/action_journey/:
+"""The life of an action in a real Chromium (issue 3 acceptance), screenshots in test-artifacts/<test name>/:
 an organisme creates an action, is refused submission without a session, adds one, submits; a documentaliste
 requests changes, the organisme fixes and resubmits, the documentaliste vises; the organisme edits the
 diffusable action and the documentaliste sees the diff; archive then désarchive."""
 import re
-import threading
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from backoffice import workflow as W
 from backoffice.extensions import db
@@ -17,19 +14,17 @@ from backoffice.models import Action, Dispositif
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "action_journey"
 
 
 class Journey:
     """The browser and the steps the users take in it."""
 
-    def __init__(self, page, base_url: str):
-        self.page, self.base, self.step = page, base_url, 0
-        SHOTS.mkdir(parents=True, exist_ok=True)
+    def __init__(self, page, base_url: str, shots):
+        self.page, self.base, self.shots, self.step = page, base_url, shots, 0
 
     def shot(self, name: str):
         self.step += 1
-        self.page.screenshot(path=str(SHOTS / f"{self.step:02d}-{name}.png"), full_page=True)
+        self.page.screenshot(path=str(self.shots / f"{self.step:02d}-{name}.png"), full_page=True)
 
     def login(self, identifiant: str):
         self.page.goto(self.base + "/connexion")
@@ -68,36 +63,18 @@ class Journey:
         expect(self.page.locator(".numero")).to_have_text(numero)
 
 
-# Until tests/browser/conftest.py (admin-screens helper: `live_server`, Chromium launch arguments)
-# exists, this module brings its own; once it lands, the conftest's fixtures are used.
-if not (Path(__file__).parent / "conftest.py").exists():
-    @pytest.fixture(scope="session")
-    def browser_type_launch_args(browser_type_launch_args):
-        """Debian's Chromium (RECIPES): Playwright cannot download its own browser here."""
-        return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
-                "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]}
-
-    @pytest.fixture
-    def live_server(app):
-        """The test's app served by werkzeug in a thread (port 0: a free one)."""
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        yield f"http://127.0.0.1:{server.server_port}"
-        server.shutdown()
-
-
-def test_action_journey(page, live_server, make):
-    """The whole FAQ journey of an action, two users, one browser."""
-    organisme = make.organisme(nom_usuel="GRETA Parcours")
-    make.adresse(organisme, libelle="Site de Meaux", code_postal="77100", ville="Meaux", departement_code="77")
-    make.certification(code_rncp="RNCP99001", intitule="Cuisinier en restauration collective", eligible_cpf=True)
-    of_user = make.user("organisme", organismes=[organisme], identifiant="ofparcours1")
-    doc = make.user("documentaliste", identifiant="docparcours1")
+def test_action_journey(page, live_server, make, unique, artifacts):
+    """The whole FAQ journey of an action, two users, one browser (the base is shared with the other
+    browser tests: every record here is the test's own, found by its unique name or numero)."""
+    organisme = make.organisme(nom_usuel=f"GRETA Parcours {unique}")
+    make.adresse(organisme, libelle=f"Site de Meaux {unique}", code_postal="77100", ville="Meaux",
+                 departement_code="77")
+    code = f"RNCP{int(unique, 16) % 10**6:06d}"
+    make.certification(code_rncp=code, intitule="Cuisinier en restauration collective", eligible_cpf=True)
+    of_user = make.user("organisme", organismes=[organisme], identifiant=f"ofparcours{unique}")
+    doc = make.user("documentaliste", identifiant=f"docparcours{unique}")
     dispositif = db.session.scalars(select(Dispositif).where(Dispositif.apprentissage.is_(False))).first()
-    base = getattr(live_server, "url", live_server)
-    if callable(base):
-        base = base()
-    j = Journey(page, str(base).rstrip("/"))
+    j = Journey(page, live_server.rstrip("/"), artifacts)
     page.set_default_timeout(15000)
 
     # 1. The organisme creates an action, linking the certification through the referential's search.
@@ -106,7 +83,7 @@ def test_action_journey(page, live_server, make):
     page.fill("#intitule", "Cuisinier en restauration collective")
     page.fill("#objectif", "Former des cuisiniers")
     page.fill("#contenu", "Techniques culinaires, hygiène")
-    j.pick("certifications", "RNCP99001")
+    j.pick("certifications", code)
     j.shot("creation")
     j.click("#btn-enregistrer")
     numero = page.inner_text(".numero")
@@ -126,7 +103,7 @@ def test_action_journey(page, live_server, make):
     page.fill("#date_debut", "2027-09-06")
     page.fill("#date_fin", "2028-06-30")
     page.fill("#duree_totale", "600")
-    j.pick("lieu", "Site de Meaux")
+    j.pick("lieu", f"Site de Meaux {unique}")
     j.pick("dispositif", dispositif.libelle)
     j.shot("nouvelle-session")
     j.click("#btn-enregistrer-session")
@@ -141,7 +118,7 @@ def test_action_journey(page, live_server, make):
 
     # 4. The documentaliste finds it in the control queue and asks for changes.
     j.login(doc.identifiant)
-    page.goto(j.base + "/admin/actions/?liste=a_controler")
+    page.goto(f"{j.base}/admin/actions/?liste=a_controler&search={numero}")
     expect(page.locator("#liste-titre")).to_have_text("Actions à contrôler")
     j.click("a[title='Ouvrir la fiche']")
     page.click("#completude summary")
