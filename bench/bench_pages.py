@@ -50,6 +50,7 @@ class Page:
     params: dict = field(default_factory=dict)
     kind: str = "list"  # list | fiche | save | dashboard
     stock_of: str | None = None  # for a stock page: the name of our page it is compared with
+    cold: bool = False  # the dashboard's figures cache emptied before each request
 
 
 PAGES = [
@@ -62,6 +63,8 @@ PAGES = [
     Page("organismes, documentaliste", "documentaliste", "organismes.index_view"),
     Page("tableau de bord, documentaliste", "documentaliste", "dashboard", kind="dashboard"),
     Page("tableau de bord, OF (plus gros)", "organisme_grand", "dashboard", kind="dashboard"),
+    Page("tableau de bord, documentaliste, cache vide", "documentaliste", "dashboard", kind="dashboard", cold=True),
+    Page("tableau de bord, OF (plus gros), cache vide", "organisme_grand", "dashboard", kind="dashboard", cold=True),
     Page("fiche action (edit)", "documentaliste", "actions.edit_view", kind="fiche"),
     Page("fiche action, OF (plus gros)", "organisme_grand", "actions.edit_view", kind="fiche"),
     Page("edit + save action (POST)", "documentaliste", "actions.edit_view", kind="save"),
@@ -215,6 +218,9 @@ def one_request(target: Target, page: Page, url: str, record_id: int | None):
         action, values = htmlforms.edit_form(form_page.get_data(as_text=True))
         data = MultiDict(htmlforms.with_changed(values, "intitule", _toggle))
         full_url = action or full_url
+    if page.cold:
+        from backoffice.admin_views.dashboard import CACHE_KEY
+        target.app.extensions.pop(CACHE_KEY, None)
     target.counter.reset()
     started = time.perf_counter()
     response = client.post(full_url, data=data) if page.kind == "save" else client.get(full_url)
@@ -263,7 +269,8 @@ def _toggle(intitule: str) -> str:
 def run(args) -> dict[str, dict]:
     """Measure every page on every wanted base; print as it goes."""
     wanted = {s.strip() for s in args.scales.split(",")}
-    targets = [Target(label, dbname, scale, args.regenerate) for label, dbname, scale in SCALES if label in wanted]
+    targets = [Target(label, dbname.replace("bo_bench", args.db_prefix, 1), scale, args.regenerate)
+               for label, dbname, scale in SCALES if label in wanted]
     runs = {t.label: {"summary": t.summary, "pages": {}} for t in targets}
     for page in PAGES:
         if args.only and not re.search(args.only, page.name, re.I):
@@ -330,11 +337,13 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--regenerate", action="store_true", help="rebuild both bases first")
+    parser.add_argument("--db-prefix", default="bo_bench", help="bases <prefix>_1pct and <prefix>_full")
     parser.add_argument("--only", help="regex: only the pages whose name matches")
     parser.add_argument("--scales", default="1 %,100 %", help="comma-separated subset of: 1 %%,100 %%")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of the last request of each page")
     parser.add_argument("--sql-width", type=int, default=300, help="characters of each statement shown by --show-sql")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    parser.add_argument("--block", default="bench_pages", help="the RESULTS.md block to (re)write")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()
     runs = run(args)
@@ -344,7 +353,7 @@ def main(argv=None):
     print()
     print(report)
     if not args.no_write and not args.only and len(runs) == len(SCALES):
-        write_block("bench_pages", report)
+        write_block(args.block, report)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """SQL statements per page (issue 7): bounded, and not growing with the data, on every admin screen.
 
-Every list and fiche registered in the admin is found from the Admin object itself (no list to
+Every list and fiche registered in the admin (and every other admin page: dashboard, searches...)
+is found from the Admin object itself (no list to
 keep up to date), then requested by the roles that may see it, twice: with 5 organismes' worth of
 records (organisme, adresse, contact, certification, programme, action with its links, 2 sessions,
 a user), then after 35 more of them and 60 more children of every kind on the first organisme.
 Lists are asked for 50 rows a page, so they show 5 rows, then 40. Counted, never timed: the
-statements must be the same number both times and stay under a small bound, and no <select> may
+statements must not be more the second time and stay under a small bound, and no <select> may
 list a table that grows with the base (it must be an ajax picker). PostgreSQL only: the counts do
 not depend on the database, and the test is long-ish.
 """
@@ -77,6 +78,11 @@ def _model_views(app):
     return [v for v in app.extensions["admin"][0]._views if isinstance(v, BaseModelView)]
 
 
+def _other_views(app):
+    """Dashboard, searches, support desk, monitoring...: pages that are neither a list nor a fiche."""
+    return [v for v in app.extensions["admin"][0]._views if not isinstance(v, BaseModelView)]
+
+
 def _first_pk(view):
     pk = inspect(view.model).primary_key[0]
     return db.session.query(pk).order_by(pk).limit(1).scalar()
@@ -95,19 +101,24 @@ def _measure(app, clients) -> dict:
     seen = {}
     try:
         for role, client in clients.items():
+            pages_of = {}
             for view in _model_views(app):
                 pages = {"list": f"{view.url}/?page_size=50"}
                 first = _first_pk(view)
                 if first is not None:
                     pages["edit"] = f"{view.url}/edit/?id={first}"
                     pages["details"] = f"{view.url}/details/?id={first}"
+                pages_of[view.endpoint] = pages
+            for view in _other_views(app):
+                pages_of[view.endpoint] = {"page": f"{view.url.rstrip('/')}/"}
+            for endpoint, pages in pages_of.items():
                 for kind, url in pages.items():
                     counter.statements = []
                     response = client.get(url)
                     if response.status_code != 200:
                         continue
                     grid = [s for s in counter.statements if not AUTH_SQL.search(s)]
-                    seen[(role, view.endpoint, kind)] = (len(counter.statements), len(grid),
+                    seen[(role, endpoint, kind)] = (len(counter.statements), len(grid),
                                                          _selects(response.get_data(as_text=True)), grid)
                     db.session.remove()
     finally:
@@ -146,7 +157,7 @@ def test_statements_per_page_are_bounded_and_do_not_grow_with_the_data(app, make
             continue
         before_total, _before_grid, before_selects, before_statements = small[key]
         bound = LIST_MAX if kind == "list" else FICHE_MAX
-        if total != before_total:
+        if total > before_total:  # fewer is fine (a cache warmed by the first visit)
             extra = [s for s in statements if s not in before_statements][:3]
             problems.append(f"{role} {endpoint} {kind}: {before_total} statements with little data, {total} with more "
                             f"(grows with the data: one query per row?) e.g. {[' '.join(s.split())[:160] for s in extra]}")
