@@ -4,7 +4,7 @@ Two organismes A and B each get a record of every scoped kind. An organisme
 user of A (then a financeur of another financeur) walks every rule of the URL
 map with B's identifiers: Flask-Admin's routes (list, details, edit, delete,
 bulk actions, inline edit, ajax look-ups, exports) and every hand-written
-route, found from the URL map alone (tests/idor_helpers.py). Then every admin
+route, found from the URL map alone (tests/idor_helpers.py, tests/idor_deny.py). Then every admin
 route is tried as financeur, support and anonymous: where the permissions say
 no, 403 or the login page, and nothing written. PostgreSQL only: it is long.
 """
@@ -12,7 +12,8 @@ import pytest
 
 from backoffice.extensions import db
 from tests.conftest import login
-from tests.idor_helpers import PUBLIC_ENDPOINTS, Victim, Walker, deny_walk, walked_rules
+from tests.idor_deny import deny_walk
+from tests.idor_helpers import PUBLIC_ENDPOINTS, Victim, Walker, walked_rules
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
