@@ -71,13 +71,14 @@ def export_once(database: str, output: str) -> dict:
         baseline = _rss_mb()
         sampler = RssSampler()
         sampler.start()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with open(output, "wb") as out:
             count = write_feed(out, lheo_data.diffusable_offers(db.engine), [("type-flux", "complet")])
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         peak = sampler.stop()
     return {"diffusable": diffusable, "formations": count, "seconds": round(seconds, 2),
-            "actions_per_second": round(count / seconds), "bytes": os.path.getsize(output),
+            "actions_per_second": round(count / seconds), "python_cpu_seconds": round(cpu, 2),
+            "load_average": os.getloadavg()[0], "bytes": os.path.getsize(output),
             "rss_before_mb": round(baseline, 1), "rss_peak_mb": round(peak, 1),
             "peak_growth_mb": round(peak - baseline, 1), "maxrss_mb": round(resource.getrusage(
                 resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
@@ -149,7 +150,7 @@ def main(argv=None):
         r = results[actions]
         print(f"{actions:>7} actions in base ({r['diffusable']} diffusable): {r['formations']} formations, "
               f"{r['sessions']} sessions, {r['bytes'] / 2**20:.0f} MiB in {r['seconds']} s = "
-              f"{r['actions_per_second']} actions/s; RSS {r['rss_before_mb']} MiB before, peak {r['rss_peak_mb']} MiB "
+              f"{r['actions_per_second']} actions/s (Python CPU {r['python_cpu_seconds']} s, load {r['load_average']:.1f}); RSS {r['rss_before_mb']} MiB before, peak {r['rss_peak_mb']} MiB "
               f"(+{r['peak_growth_mb']} MiB); XSD valid in {r['validation_seconds']} s; "
               f"non-diffusable actions found: {r['non_diffusable_actions_found']}, "
               f"archived sessions found: {r['archived_sessions_found']}", flush=True)
