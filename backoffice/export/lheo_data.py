@@ -27,7 +27,7 @@ from ..models import (Action, Adresse, Certification, Contact, Dispositif, Modal
 from ..services import publication
 
 BATCH_SIZE = 500
-_ORG_CACHE_MAX = 5000
+_ORG_CACHE_MAX = 1000  # organismes kept between batches (bounded: flat memory)
 
 ORGANISME_FIELDS = ("id", "numero", "siret", "nda", "uai", "raison_sociale", "nom_usuel", "pays",
                     "complement_service", "complement_batiment", "numero_voie", "voie", "lieu_dit",
