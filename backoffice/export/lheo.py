@@ -16,14 +16,16 @@ per session):
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 
 from .lheo_format import (APPRENTISSAGE_CODE, AUCUNE, DEFAULTS, EXTRAS_INFO, LIMITS, NON_RENSEIGNE, NS,
                           PARCOURS_GROUPE, PARCOURS_MODULARISE, PROFESSIONNALISATION_CODE, SANS_LIGNE,
-                          TYPE_ALTERNANCE_APPRENTISSAGE, TYPE_ALTERNANCE_PROFESSIONNALISATION,
+                          TYPE_ALTERNANCE_APPRENTISSAGE,
                           TYPE_CYCLE_APPRENTISSAGE, clean, decimal_text, flag, hours_text, is_whole,
                           lheo_date, pays_code, rncp_code, rs_code)
+from .xmltext import node as _node
+from .xmltext import serialize as _serialize
+from .xmltext import sub as _sub
 
 FORMACODE_VERSION = "V13"  # the seeded Formacode descriptors are those of edition 13
 PUBLIC_VISE_VERSION = "V10"  # dict-public-vise-formacode-V10
@@ -32,68 +34,6 @@ FINANCEUR_CODES = frozenset("0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 2
 NIVEAU_CODES = frozenset("0 1 2 3 4 5 6 7 8 11 12 13 14 15 16 17 18".split())
 ETAT_RECRUTEMENT_CODES = frozenset({"1", "2", "3"})
 MODALITE_CODES = frozenset({"0", "1", "2"})
-
-
-# A formation is built as a light tree and serialized to text: 3 to 4 times faster than lxml
-# elements for ~120 small elements per formation, which the export throughput needs. A
-# container is a list [tag, head, children]; a leaf (an element with text) is rendered at once
-# to its escaped string "<tag attr="...">text</tag>\n". Indentation is added at serialization.
-_NEEDS_ESCAPE = re.compile(r'[&<>"\r\n\t]')
-
-
-def _escape(value: str) -> str:
-    """Text content safe for XML (CR kept as a character reference, as lxml does)."""
-    if _NEEDS_ESCAPE.search(value) is None:
-        return value
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
-def _escape_attr(value: str) -> str:
-    if _NEEDS_ESCAPE.search(value) is None:
-        return value
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-            .replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#9;"))
-
-
-def _head(tag: str, attrs: dict | None) -> str:
-    if not attrs:
-        return tag
-    return tag + "".join(f' {k}="{_escape_attr(str(v))}"' for k, v in attrs.items())
-
-
-def _node(tag: str, attrs: dict | None = None) -> list:
-    return [tag, _head(tag, attrs), []]
-
-
-def _sub(parent: list, tag: str, text: str | None = None, **attrs) -> list | None:
-    """A child of `parent`: a container (returned) when `text` is None, else a finished leaf."""
-    if text is None:
-        node = [tag, _head(tag, attrs), []]
-        parent[2].append(node)
-        return node
-    parent[2].append(f"<{_head(tag, attrs) if attrs else tag}>{_escape(text)}</{tag}>\n")
-    return None
-
-
-def _serialize(node: list, parts: list[str], indent: str) -> None:
-    tag, head, children = node
-    if not children:
-        parts.append(f"{indent}<{head}/>\n")
-        return
-    parts.append(f"{indent}<{head}>\n")
-    inner = indent + "  "
-    for child in children:
-        if child.__class__ is str:
-            parts.append(inner + child)
-        else:
-            _serialize(child, parts, inner)
-    parts.append(f"{indent}</{tag}>\n")
-
-
-def to_xml(node: list, indent: str = "") -> str:
-    parts: list[str] = []
-    _serialize(node, parts, indent)
-    return "".join(parts)
 
 
 def _text(parent, tag: str, value, default: str | None = None, limit_key: str | None = None) -> None:
