@@ -24,7 +24,8 @@ def register(app: Flask) -> None:
             since = date.fromisoformat(depuis) if depuis else None
         except ValueError:
             raise click.BadParameter("date attendue au format AAAA-MM-JJ", param_hint="--depuis") from None
-        if not lheo_data.has_diffusable(db.session, since):
+        offers = lheo_data.non_empty(lheo_data.diffusable_offers(db.engine, since))
+        if offers is None:
             click.echo("Aucune offre diffusable à exporter : aucun fichier écrit (LHEO exige au moins une formation).")
             return
         retraits = lheo_data.withdrawn_numeros(db.session, since) if since else []
@@ -32,7 +33,6 @@ def register(app: Flask) -> None:
         meta = [("date-export", now.strftime("%Y%m%d")), ("heure-export", now.strftime("%H%M%S")),
                 ("type-flux", "modifications" if since else "complet"),
                 ("depuis", since.strftime("%Y%m%d") if since else None)]
-        offers = lheo_data.diffusable_offers(db.engine, since)
         if output == "-":
             count = write_feed(sys.stdout.buffer, offers, meta, retraits)
         else:

@@ -15,6 +15,7 @@ once diffused (visé) that left the diffusion since that date.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -191,12 +192,15 @@ def diffusable_offers(engine_or_session, depuis: date | datetime | None = None,
             yield from batch
 
 
-def has_diffusable(session: OrmSession, depuis: date | datetime | None = None) -> bool:
-    """Is there at least one action to write? (LHEO cannot express an empty feed.)"""
-    query = select(Action.id).where(Action.publication == "diffusable")
-    if depuis is not None:
-        query = query.where(_since(depuis))
-    return session.scalar(query.limit(1)) is not None
+def non_empty(offers: Iterator[dict]) -> Iterator[dict] | None:
+    """`offers` if it yields at least one offer, else None (LHEO cannot express an empty feed).
+
+    Reads the first batch at once, so the caller can answer "nothing" before streaming."""
+    offers = iter(offers)
+    first = next(offers, None)
+    if first is None:
+        return None
+    return itertools.chain([first], offers)
 
 
 def withdrawn_numeros(session: OrmSession, depuis: date | datetime) -> list[str]:

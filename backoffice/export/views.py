@@ -70,15 +70,15 @@ def offre():
         depuis = parse_depuis(request.args.get("depuis"))
     except ValueError as exc:
         return Response(str(exc) + "\n", status=400, mimetype="text/plain")
-    if not lheo_data.has_diffusable(db.session, depuis):
+    offers = lheo_data.non_empty(lheo_data.diffusable_offers(db.engine, depuis))
+    if offers is None:
         return Response(status=204)
     retraits = lheo_data.withdrawn_numeros(db.session, depuis) if depuis else []
     now = utcnow()
     meta = [("date-export", now.strftime("%Y%m%d")), ("heure-export", now.strftime("%H%M%S")),
             ("type-flux", "modifications" if depuis else "complet"),
             ("depuis", depuis.strftime("%Y%m%d") if depuis else None)]
-    engine = db.engine
-    chunks = iter_feed(lheo_data.diffusable_offers(engine, depuis), meta, retraits)
+    chunks = iter_feed(offers, meta, retraits)
     suffix = f"-depuis-{depuis:%Y%m%d}" if depuis else ""
     return Response(stream_with_context(chunks), mimetype=XML_MIMETYPE,
                     headers=_attachment(f"offre-lheo-{now:%Y%m%d}{suffix}.xml"))

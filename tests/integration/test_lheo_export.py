@@ -179,3 +179,15 @@ def test_cli_export_writes_a_valid_file(app, make, tmp_path):
     empty = tmp_path / "vide.xml"
     result = app.test_cli_runner().invoke(args=["lheo-export", "--output", str(empty), "--depuis", "2999-01-01"])
     assert result.exit_code == 0 and not empty.exists() and "Aucune offre" in result.output
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_nothing_publishable_answers_204(app, client, make):
+    """A diffusable action whose visé sessions are all archived since (its new one not visé yet)
+    leaves nothing to publish: 204, since LHEO cannot express an empty feed."""
+    action = simple_offer(make)
+    first = action.sessions[0]
+    first.archivee = True
+    make.session(action, date_debut=date(2027, 11, 8))
+    save(first)
+    assert client.get("/lheo/offre.xml", headers=enable_partner(app)).status_code == 204
