@@ -237,7 +237,8 @@ def wait_jobs(jobs: list, timeout: float = 600) -> list[dict]:
         if all(job.get_status() in ("finished", "failed", "stopped", "canceled") for job in jobs):
             break
         time.sleep(0.5)
-    return [{"id": job.id, "status": job.get_status(), "worker": job.worker_name, "result": job.return_value()}
+    return [{"id": job.id, "status": job.get_status(), "worker": job.worker_name, "result": job.return_value(),
+             "seconds": (job.ended_at - job.started_at).total_seconds() if job.ended_at and job.started_at else None}
             for job in jobs]
 
 
@@ -320,9 +321,10 @@ def render(phases: list[dict], args, command: str) -> str:
     lines += ["", "Robot jobs (archiving + reminders) enqueued during the load:", ""]
     for p in phases:
         workers = sorted({j["worker"] or "?" for j in p["jobs"]})
-        statuses = sorted({j["status"] for j in p["jobs"]})
-        lines.append(f"- {p['label']}: {len(p['jobs'])} jobs ({p['copies']} copies of each), statuses {statuses}, "
-                     f"run by {len(workers)} worker(s); effects: " +
+        statuses = sorted({getattr(j['status'], 'value', str(j['status'])) for j in p['jobs']})
+        durations = ", ".join(f"{j['id'].split('-', 2)[-1]} {j['seconds']:.1f} s" for j in p["jobs"] if j["seconds"] is not None)
+        lines.append(f"- {p['label']}: {len(p['jobs'])} jobs ({p['copies']} copies of each), statuses "
+                     f"{[getattr(x, 'value', x) for x in statuses]}, run by {len(workers)} worker(s) ({durations}); effects: " +
                      ", ".join(f"{k} = {v}" for k, v in p["effects"].items()))
     if len(phases) == 2:
         a, b = (p["effects"] for p in phases)
