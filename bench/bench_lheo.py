@@ -102,7 +102,7 @@ def import_once(feed: str) -> dict:
             sampler = RssSampler()
             sampler.start()
             started = time.perf_counter()
-            report = import_lheo(feed, "bench")
+            report = import_lheo(feed, "bench", keep=0)  # as the CLI: problems not kept
             seconds = time.perf_counter() - started
             peak = sampler.stop()
             from backoffice.extensions import db
@@ -110,7 +110,7 @@ def import_once(feed: str) -> dict:
     finally:
         drop_database(name)
     return {"import_formations": report.counts["formations_lues"], "import_actions": report.counts["actions_creees"],
-            "import_problems": len(report.problems), "import_seconds": round(seconds, 1),
+            "import_problems": report.problem_count, "import_seconds": round(seconds, 1),
             "import_per_second": round(report.counts["formations_lues"] / seconds),
             "import_peak_growth_mb": round(peak - baseline, 1)}
 

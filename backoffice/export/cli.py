@@ -47,13 +47,13 @@ def register(app: Flask) -> None:
     def lheo_import(file: str, source: str):
         """Importe un fichier LHEO 2.2 ou 2.3 et affiche les éléments rejetés."""
         from ..lheo_import import import_lheo
+        click.echo("Éléments rejetés ou signalés (ligne, chemin, raison) :")
         try:
-            report = import_lheo(file, source)
+            # problems printed as they come, not kept: memory does not grow with the file
+            report = import_lheo(file, source, on_problem=lambda p: click.echo(f"  - {p}"), keep=0)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--source") from None
         for line in report.summary():
             click.echo(line)
-        for problem in report.problems:
-            click.echo(f"  - {problem}")
         if report.fatal:
             sys.exit(1)

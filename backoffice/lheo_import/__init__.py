@@ -15,10 +15,12 @@ from .writer import IMPORT_ACTOR, Writer
 MAX_SOURCE_LENGTH = 60  # action.source / organisme.source
 
 
-def import_lheo(source_file, source: str, session=None, actor: Actor = IMPORT_ACTOR) -> ImportReport:
+def import_lheo(source_file, source: str, session=None, actor: Actor = IMPORT_ACTOR,
+                on_problem=None, keep: int | None = None) -> ImportReport:
     """Import an LHEO file (path or binary file object) under the name `source`.
 
-    Commits formation by formation; returns the report (counts and problems).
+    Commits formation by formation; returns the report (counts and problems). `on_problem` is
+    called with each problem as it is found; `keep` bounds how many the report holds.
     """
     source = (source or "").strip()
     if not source or len(source) > MAX_SOURCE_LENGTH:
@@ -26,7 +28,7 @@ def import_lheo(source_file, source: str, session=None, actor: Actor = IMPORT_AC
     if session is None:
         from ..extensions import db
         session = db.session
-    report = ImportReport(source)
+    report = ImportReport(source, on_problem=on_problem, keep=keep)
     with acting_as(actor):
         writer = Writer(session, source, report)
         for element in formations(source_file, report):

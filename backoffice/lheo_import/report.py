@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -23,13 +24,27 @@ class Problem:
 
 @dataclass
 class ImportReport:
+    """Counts and problems of one import.
+
+    Problems are kept in `problems` (all of them by default); a caller streaming a big file
+    passes `on_problem` (e.g. print) and `keep=0` so that memory does not grow with the number
+    of rejected elements. `problem_count` counts them all anyway.
+    """
     source: str
     counts: Counter = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     fatal: str | None = None
+    on_problem: Callable[[Problem], None] | None = None
+    keep: int | None = None  # None: keep every problem
+    problem_count: int = 0
 
     def add(self, line, path, message, formation=None) -> None:
-        self.problems.append(Problem(line, path, message, formation))
+        problem = Problem(line, path, message, formation)
+        self.problem_count += 1
+        if self.keep is None or len(self.problems) < self.keep:
+            self.problems.append(problem)
+        if self.on_problem is not None:
+            self.on_problem(problem)
 
     @property
     def changed(self) -> int:
@@ -45,7 +60,7 @@ class ImportReport:
                   ("sessions_mises_a_jour", "sessions mises à jour"), ("sessions_archivees", "sessions archivées")]
         lines = [f"Import LHEO, source « {self.source} » :"]
         lines += [f"  {label} : {self.counts.get(key, 0)}" for key, label in labels]
-        lines.append(f"  éléments rejetés ou signalés : {len(self.problems)}")
+        lines.append(f"  éléments rejetés ou signalés : {self.problem_count}")
         if self.fatal:
             lines.append(f"  ERREUR : {self.fatal}")
         return lines
