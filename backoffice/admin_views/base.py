@@ -19,7 +19,6 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.form import BaseForm
 from flask_admin.model.fields import AjaxSelectField
-from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from sqlalchemy import Text, inspect
 from sqlalchemy.exc import IntegrityError
@@ -287,17 +286,6 @@ class SecureModelView(GridExportMixin, ModelView):
 
     def _ajax_model_for(self, name):
         return getattr(self.model, name).property.mapper.class_
-
-    def validate_form(self, form):
-        """Flask-Admin's checks, plus: a posted choice matching no row the user may pick is an error.
-        An optional picker would otherwise blank it silently (a forged or out-of-scope id)."""
-        valid = super().validate_form(form)
-        for field in form:
-            if isinstance(field, (QuerySelectField, AjaxSelectField)) and field.data is None \
-                    and field.raw_data and field.raw_data[0] not in ("", "__None"):
-                field.errors = [*field.errors, gettext("Not a valid choice")]
-                valid = False
-        return valid
 
     def validate_form(self, form):
         """Flask-Admin's checks, plus: a posted choice matching no row the user may pick is an error.
