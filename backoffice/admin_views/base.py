@@ -359,12 +359,21 @@ class SecureModelView(GridExportMixin, ModelView):
         return form_class
 
     def update_model(self, form, model):
-        if self.optimistic_locking:
-            submitted = form.fiche_version.data
-            if not submitted or submitted != str(model.version_id):
-                flash(STALE_MESSAGE, "error")
-                return False
-            del form["fiche_version"]
+        if not self.optimistic_locking:
+            return self._update_model(form, model)
+        submitted = form.fiche_version.data
+        if not submitted or submitted != str(model.version_id):
+            flash(STALE_MESSAGE, "error")
+            return False
+        # out of the form while it populates the model (no such column), back in afterwards: a form
+        # re-shown after a refused save must still carry the version, or its next send is refused
+        version_field = form._fields.pop("fiche_version")
+        try:
+            return self._update_model(form, model)
+        finally:
+            form._fields["fiche_version"] = version_field
+
+    def _update_model(self, form, model):
         try:
             return super().update_model(form, model)
         except StaleDataError:
