@@ -47,6 +47,9 @@ def create_app(config=None) -> Flask:
 
     from .security import init_security
     init_security(app)
+
+    from .error_pages import init_error_pages
+    init_error_pages(app)
     return app
 
 
