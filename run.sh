@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the back-office on this machine with no server at all: SQLite under
-# instance/, seeded referentials and demo data, jobs in process, mail written
-# to instance/mail/. Prints the demo accounts, then serves on 127.0.0.1:5000.
+# instance/, seeded referentials and demo data, jobs in process (every minute),
+# mail written to instance/mail/. Prints the demo accounts, then serves on 127.0.0.1:5000.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +10,8 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 
 export FLASK_APP=wsgi
+# no Redis here: the web process itself runs the daily jobs and sends the outbox every minute
+export JOBS_IN_PROCESS=1
 .venv/bin/flask init-db --if-empty
 .venv/bin/flask seed-demo
 echo

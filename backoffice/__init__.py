@@ -17,6 +17,11 @@ def create_app(config=None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     if not app.config.get("SECRET_KEY"):
+        if app.config.get("REQUIRE_SECRET_KEY"):
+            # a key made up per machine would differ between the app processes (sessions, CSRF
+            # and reset links refused at random) and be lost at the next deployment
+            raise RuntimeError("SECRET_KEY manquante : en production, définissez la variable "
+                               "d'environnement SECRET_KEY (la même pour tous les processus).")
         app.config["SECRET_KEY"] = _dev_secret_key()
 
     db.init_app(app)

@@ -63,6 +63,7 @@ class Config:
 
 
 class ProductionConfig(Config):
+    REQUIRE_SECRET_KEY = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SESSION_COOKIE_SAMESITE = "Strict"

@@ -81,6 +81,7 @@ def init_security(app: Flask) -> None:
         # must not carry over to the next request (another client, another user).
         g.pop("_login_user", None)
         g.pop("_csp_nonce", None)
+        g.pop("csrf_token", None)  # Flask-WTF's signed token of this session
 
     @app.errorhandler(413)
     def _too_large(_error):

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from backoffice.extensions import db
 from backoffice.models import JobRun
 
-from . import outbox, robot, runtime
+from . import housekeeping, outbox, robot, runtime
 
 QUEUE = os.environ.get("RQ_QUEUE", "default")
 
@@ -65,6 +65,8 @@ SCHEDULE: list[ScheduledJob] = [
                  label="Courriel « archivage dans 10 jours »"),
     ScheduledJob("inactivate_stale_actions", robot.inactivate_stale_actions, cron="15 3 * * *",
                  label="Inactivation 120 jours après une demande de complétude"),
+    ScheduledJob("purge_throttle_events", housekeeping.purge_throttle_events, cron="45 3 * * *",
+                 label="Purge des compteurs anti-abus de plus d'un jour"),
     ScheduledJob("send_outbox", outbox.send_outbox, interval=60, timeout=600, takes_day=False,
                  label="Envoi des courriels en attente"),
     ScheduledJob("catch_up_missed_runs", catch_up_missed_runs, interval=3600, takes_day=False,

@@ -76,3 +76,10 @@ def test_production_cookies_and_headers(prod_client, make):
     with prod_client.session_transaction() as session:
         assert set(session) <= {"_flashes"}  # only the "Vous êtes déconnecté." message is left
     assert prod_client.get("/admin/organismes/").status_code == 302
+
+
+@SQLITE_ONLY
+def test_production_refuses_to_start_without_a_secret_key(database_url, tmp_path):
+    settings = {name: getattr(ProductionConfig, name) for name in dir(ProductionConfig) if name.isupper()}
+    with pytest.raises(RuntimeError, match="SECRET_KEY manquante"):
+        create_app({**settings, **app_config(database_url, tmp_path), "SECRET_KEY": None})
