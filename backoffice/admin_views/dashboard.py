@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import Departement, Programme, Region
 from ..services import offer_queries as oq
 from ..services.dashboard_cache import DashboardCache, is_whole_base
+from .permission_view import PermissionView
 
 PARIS = ZoneInfo("Europe/Paris")
 CACHE_KEY = "backoffice.dashboard_cache"
@@ -115,24 +116,6 @@ def search_target(cible: str, texte: str) -> str | None:
     if texte:
         args["search"] = texte
     return url_or_none(oq.ACTIONS_ENDPOINT, **args)
-
-
-class PermissionView(BaseView):
-    """A plain (non-model) screen open to the roles permissions.allowed(user, resource, verb) admits."""
-
-    resource = ""
-    verb = "view"
-
-    def is_accessible(self):
-        return permissions.allowed(current_user, self.resource, self.verb)
-
-    def is_visible(self):
-        return self.is_accessible()
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
 
 class DashboardView(PermissionView):

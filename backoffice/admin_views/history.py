@@ -47,7 +47,6 @@ class HistoryJournalView(ReadOnlyModelView):
     """Every change of the base, newest first, for documentalists and admins."""
 
     resource = "history"
-    can_export = False
     can_view_details = False
     column_list = ["at", "actor_label", "entity", "numero", "op", "field", "old_value", "new_value", "message"]
     column_labels = {"at": "Date", "actor_label": "Utilisateur", "entity": "Table", "numero": "Fiche",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Outbox
 from ..services import mail as mail_service
 from ..services.queue import enqueue_send_outbox, redis_connection
+from .permission_view import PermissionView
 
 log = logging.getLogger(__name__)
 FAILED_SHOWN = 50
@@ -52,21 +53,10 @@ def _redis_overview(connection) -> dict:
     return {"queues": queues, "failed": failed, "workers": workers, "schedulers": schedulers}
 
 
-class MonitoringView(BaseView):
+class MonitoringView(PermissionView):
     """/admin/supervision/: what the jobs did and what waits, for admins only."""
 
     resource = "job"
-
-    def is_accessible(self):
-        return permissions.allowed(current_user, self.resource, "view")
-
-    def is_visible(self):
-        return self.is_accessible()
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     def _require_edit(self):
         if not permissions.allowed(current_user, self.resource, "edit"):

@@ -14,7 +14,8 @@ from ..extensions import db
 from ..models import ETATS_ORGANISME, Financeur
 from ..services import organisme_queries as oq
 from ..services.offer_queries import ORGANISME_LISTS
-from .dashboard import PermissionView, programme_choices, today_paris
+from .dashboard import programme_choices, today_paris
+from .permission_view import PermissionView
 
 
 def _financeur_choices():

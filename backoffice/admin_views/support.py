@@ -5,31 +5,23 @@ by services.accounts, and leaves an "acte" row in the user's history. Support
 staff reach no offer screen: the permissions matrix gives them none.
 """
 from flask import abort, current_app, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import permissions
 from ..extensions import db
 from ..models import History, User
 from ..services import accounts
 from .history import OPERATIONS
+from .permission_view import PermissionView
 
 
-class SupportView(BaseView):
+class SupportView(PermissionView):
     """/admin/support/: the support desk."""
 
-    def is_accessible(self):
-        return permissions.allowed(current_user, "user", "support")
-
-    def is_visible(self):
-        return self.is_accessible()
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+    resource = "user"
+    verb = "support"
 
     @expose("/")
     def index(self):

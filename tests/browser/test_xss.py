@@ -13,7 +13,7 @@ from sqlalchemy import String, Text, inspect
 
 from backoffice.actor import SYSTEM, acting_as
 from backoffice.extensions import db
-from backoffice.models import Action, Adresse, Contact, Organisme, Session, User
+from backoffice.models import Contact
 from tests.factories import TEST_PASSWORD
 
 if not (Path(__file__).parent / "conftest.py").exists():  # live_server and app come from it

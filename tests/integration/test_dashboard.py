@@ -137,7 +137,7 @@ def test_control_queue_is_oldest_first_and_archiving_window_is_exact(world, make
 def test_filters_narrow_the_counters_and_combine(world, make):
     """Each dashboard filter narrows the actions; several filters are ANDed; same-session criteria."""
     doc = world["users"]["documentaliste"]
-    a, b = world["a"], world["b"]
+    b = world["b"]
     seine = make.adresse(b, libelle="Saint-Denis", code_postal="93200", ville="Saint-Denis",
                          departement_code="93", region_code="11")
     make.session(world["b_redac"], lieu=seine, duree_totale=Decimal("120"))
