@@ -229,6 +229,20 @@ class SecureModelView(GridExportMixin, ModelView):
         size = self.page_size if page_size is None else page_size
         return self.bounded_count(query, (page or 0) * (size or 0)), query.all()
 
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """Flask-Admin's order, then the primary key in the same direction: rows that tie on the
+        sort (hundreds of actions stamped by one Robot night, sessions starting the same day) keep
+        one order from page to page, so paging neither repeats nor skips any. The indexes behind
+        the default orders end with the id (schema.sql)."""
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        if sort_column is None:
+            order = list(self._get_default_order())
+            if not order:
+                return query, joins
+            sort_desc = order[-1][2]
+        pk = self._pk_column()
+        return query.order_by(pk.desc() if sort_desc else pk.asc()), joins
+
     def bounded_count(self, query, offset: int) -> int:
         """Rows of `query` up to offset + count_cap: exact below, AtLeast above (one cheap statement)."""
         limit = offset + self.count_cap + 1
