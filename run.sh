@@ -15,5 +15,5 @@ export JOBS_IN_PROCESS=1
 .venv/bin/flask init-db --if-empty
 .venv/bin/flask seed-demo
 echo
-echo "DOKELIO Île-de-France : http://127.0.0.1:5000/  (Ctrl+C pour arrêter)"
+echo "DOKELIO Île-de-France : http://127.0.0.1:${PORT:-5000}/  (Ctrl+C pour arrêter)"
 exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
