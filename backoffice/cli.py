@@ -48,3 +48,4 @@ def register_cli(app: Flask) -> None:
 
     __import__("jobs.cli").cli.register(app)  # run-job, send-mail, worker-info, run-scheduler
     __import__("backoffice.export.cli").export.cli.register(app)  # lheo-export, lheo-import
+    __import__("backoffice.referential_cli").referential_cli.register(app)  # import-formacode, import-certifications
