@@ -61,7 +61,11 @@ def _text(value) -> str | None:
 
 
 def _key(obj) -> str:
-    return ",".join(str(v) for v in inspect(obj).identity or ())
+    # a row inserted by this flush has its primary key on its attributes but no identity yet
+    # (that comes after the flush): read the attributes, or its Création row would be keyless
+    state = inspect(obj)
+    values = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(v) for v in values if v is not None)
 
 
 def _changes(obj):
