@@ -14,6 +14,7 @@ from .action import ActionView
 from .dashboard import DashboardView, render_dashboard
 from .history import HistoryJournalView, RecordHistoryView
 from .monitoring import MonitoringView
+from .my_account import MyAccountView
 from .organisme import AdresseView, ContactView, OrganismeView
 from .organisme_search import OrganismeSearchView
 from .referentials import add_referential_views
@@ -67,4 +68,6 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(RecordHistoryView(name="Historique", endpoint="historique", url="/admin/historique"))
     admin.add_view(MonitoringView(name="Supervision des tâches", endpoint="supervision", url="/admin/supervision",
                                   category="Administration"))
+    # last, for every logged-in user whatever the role
+    admin.add_view(MyAccountView(name="Mon compte", endpoint="mon_compte", url="/admin/compte"))
     return admin

@@ -1,4 +1,5 @@
-"""The public forms (pré-inscription, mot de passe oublié, nouveau mot de passe, contact).
+"""The public forms (pré-inscription, mot de passe oublié, nouveau mot de passe, contact) and those of
+« Mon compte » (mot de passe, courriel).
 
 Field checks only (required, lengths, e-mail syntax), with French messages;
 the business rules (SIRET, perimeter, PDF, password policy) live in the
@@ -42,6 +43,26 @@ class NewPasswordForm(FlaskForm):
     password = PasswordField("Nouveau mot de passe", description=HINT, validators=[
         InputRequired(REQUIRED), Length(max=MAX_LENGTH, message=f"{MAX_LENGTH} caractères au plus.")])
     confirmation = PasswordField("Confirmez le mot de passe", validators=[InputRequired(REQUIRED)])
+
+
+def _current_password():
+    # no length limit here: the stored hash decides, and a refusal must not tell how long it is
+    return PasswordField("Mot de passe actuel", validators=[InputRequired(REQUIRED)],
+                         render_kw={"autocomplete": "current-password"})
+
+
+class ChangePasswordForm(FlaskForm):
+    """« Mon compte »: the current password, then the new one twice."""
+    actuel = _current_password()
+    nouveau = PasswordField("Nouveau mot de passe", description=HINT, validators=[
+        InputRequired(REQUIRED), Length(max=MAX_LENGTH, message=f"{MAX_LENGTH} caractères au plus.")])
+    confirmation = PasswordField("Confirmez le nouveau mot de passe", validators=[InputRequired(REQUIRED)])
+
+
+class ChangeEmailForm(FlaskForm):
+    """« Mon compte »: the new address, confirmed by the current password."""
+    courriel = _email("Nouvelle adresse de courriel")
+    mot_de_passe = _current_password()
 
 
 class RegistrationForm(FlaskForm):

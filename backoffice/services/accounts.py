@@ -31,7 +31,7 @@ from ..models import History, Organisme, PasswordToken, User, user_organisme
 from ..models.listeners import utcnow
 from ..passwords import hash_password, needs_rehash, verify_password
 from . import throttle
-from .mail import queue_mail
+from .mail import queue_mail, render_mail
 from .password_policy import check_password
 
 MAX_FAILED_LOGINS = 5
@@ -129,6 +129,35 @@ def _count_failure(session: Session, user: User, now: datetime) -> None:
     if failures is not None and failures >= MAX_FAILED_LOGINS:
         session.execute(update(User).where(User.id == user.id, User.locked_at.is_(None)).values(locked_at=now))
         record_acte(session, user, f"Compte bloqué après {failures} échecs de connexion consécutifs")
+
+
+# Asked again by « Mon compte » before a change: wrong, or too many failures from the address.
+WRONG_CURRENT_PASSWORD = ("Mot de passe actuel incorrect. Après plusieurs échecs, le compte est bloqué : "
+                          "utilisez alors « Contactez-nous » pour le faire débloquer.")
+CURRENT_PASSWORD_THROTTLED = "Trop de tentatives depuis votre adresse : réessayez dans quelques minutes."
+
+
+def check_current_password(session: Session, user: User, password: str, ip: str | None,
+                           now: datetime | None = None) -> str | None:
+    """A logged-in user's password, asked again before a change of their account: None when right,
+    else the French message. Commits a refusal.
+
+    A wrong one counts exactly like a failed log-in (address throttle, lockout at the 5th in a
+    row): a session left open or stolen gives no free guesses at the password.
+    """
+    now = now or utcnow()
+    ip_bucket = throttle.bucket("login-ip", ip)
+    if throttle.exceeded(session, ip_bucket, throttle.LOGIN_FAILURES_PER_IP, now):
+        return CURRENT_PASSWORD_THROTTLED
+    if verify_password(user.password_hash, password or ""):
+        if user.failed_logins:  # the count is of failures in a row, as at log-in
+            session.execute(update(User).where(User.id == user.id).values(failed_logins=0))
+            session.commit()
+        return None
+    throttle.hit(session, ip_bucket, now)
+    _count_failure(session, user, now)
+    session.commit()
+    return WRONG_CURRENT_PASSWORD
 
 
 def end_sessions(session: Session, user: User) -> None:
@@ -239,13 +268,15 @@ def set_password(session: Session, token: str, password: str, settings: AccountS
         void_tokens(session, user, now)
         record_acte(session, user, "Mot de passe défini à l'activation du compte" if row.purpose == "activation"
                     else "Mot de passe réinitialisé par le lien envoyé par courriel")
-        queue_mail(session, user.email, "DOKELIO Ile-de-France : votre mot de passe a été modifié",
-                   f"Bonjour {user.prenom} {user.nom},\n\nLe mot de passe de votre compte DOKELIO Ile-de-France "
-                   f"(identifiant : {user.identifiant}) vient d'être modifié.\n\nSi vous n'êtes pas à l'origine "
-                   "de ce changement, contactez-nous sans attendre : dokelio@iledefrance.fr.\n\n"
-                   f"{SIGNATURE}\n")
+        notify_password_changed(session, user, now, by_link=True)
         session.commit()
     return user, None
+
+
+def notify_password_changed(session: Session, user: User, now: datetime, by_link: bool) -> None:
+    """The mail that tells the account's owner their password changed: whoever holds a stolen
+    session or mailbox and changes it, the owner hears of it."""
+    queue_mail(session, user.email, *render_mail("mot_de_passe_modifie", user=user, at=now, by_link=by_link))
 
 
 LINK_INVALID = ("Ce lien n'est plus valable : il a expiré (24 heures), il a déjà servi, ou le mot de passe "
