@@ -7,6 +7,8 @@ enforces the business rules whatever was posted; the form only decides what is s
 """
 from __future__ import annotations
 
+from operator import attrgetter
+
 from flask import flash, g, request
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model.base import ViewArgs
@@ -18,6 +20,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from .. import permissions, workflow as W
 from ..extensions import db
 from ..models import Action, Contact, Session
+from ..models.action import eligible_cpf_clause
 from ..security import is_local_path
 from ..services import actions as services
 from ..services import offer_queries as oq
@@ -28,8 +31,10 @@ from .action_fiche import (ENTREES_SORTIES, FIELDSETS, FORM_COLUMNS, MANDATORY_F
 from .base import SecureModelView
 from .dashboard import today_paris
 from .labels import ACTION_DESCRIPTIONS, ACTION_LABELS
+from .list_rows import PER_ROW, icon_link, view_url
 
 LIST_ARGS = "_action_list_args"
+CPF = attrgetter("eligible_cpf")
 
 
 def _options(enum) -> list[tuple[str, str]]:
@@ -67,10 +72,13 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
     column_formatters = {
         "controle": _indicator("controle"), "publication": _indicator("publication"),
         "etat_fiche": _indicator("etat_fiche"),
-        "eligible_cpf": lambda v, c, m, n: "Oui" if m.eligible_cpf else "Non",
+        "eligible_cpf": lambda v, c, m, n: "Oui" if v.list_extra(m, "eligible_cpf", CPF) else "Non",
         "organisme": lambda v, c, m, n: m.organisme.nom if m.organisme else "",
         "updated_at": lambda v, c, m, n: m.updated_at.strftime("%d/%m/%Y") if m.updated_at else "",
     }
+    # the CPF column: a sub-select per row in the page's own statement (an export loads the certifications)
+    list_extra_columns = {"eligible_cpf": eligible_cpf_clause}
+    export_eager_load = ("certifications",)
     column_details_exclude_list = ["version_publiee", "version_id"]
     column_export_exclude_list = ["version_publiee", "version_id"]
 
@@ -122,10 +130,7 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         return oq.apply_dashboard_filters(query, args)
 
     def get_query(self):
-        query = self._list_conditions(super().get_query())
-        if g.get(LIST_ARGS) is not None:  # the CPF column reads the certifications: one query per page
-            query = query.options(selectinload(Action.certifications))
-        return query
+        return self._list_conditions(super().get_query())
 
     def get_count_query(self):
         return self._list_conditions(super().get_count_query())
@@ -152,6 +157,16 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         return ViewArgs(page=args.get("page", 0, type=int), page_size=args.get("page_size", 0, type=int),
                         sort=args.get("sort", None, type=int), sort_desc=args.get("desc", None, type=int),
                         search=args.get("search"), filters=[v for _p, v in sorted(chosen)] or None)
+
+    def list_row_buttons(self, context) -> list:
+        """One icon, the fiche (edit for editors, details otherwise), opened with the row's position
+        in the list, so that PRECEDENT / SUIVANT walk this very list."""
+        if self.can_edit:
+            endpoint, title, icon = ".edit_view", "Ouvrir la fiche", "fa fa-pencil glyphicon glyphicon-pencil"
+        else:
+            endpoint, title, icon = ".details_view", "Voir la fiche", "fa fa-eye glyphicon glyphicon-eye-open"
+        url = view_url(self, endpoint, id=PER_ROW, url=context.resolve("return_url"), pos=PER_ROW)
+        return [icon_link(url, title, icon)]
 
     def list_title(self) -> str:
         named = oq.NAMED_LISTS.get(request.args.get("liste") or "")

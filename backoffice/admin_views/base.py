@@ -19,8 +19,10 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.form import BaseForm
 from flask_admin.model.fields import AjaxSelectField
+from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import Text, inspect
+from jinja2 import pass_context
+from sqlalchemy import Text, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipProperty, defer, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,6 +34,7 @@ from ..export.grid import GridExportMixin
 from ..extensions import db
 from ..models import Action, Adresse, Contact, Organisme, Session
 from ..security import is_local_path, neutralise_formula
+from . import list_rows
 
 SCOPED_MODELS = (Organisme, Action, Session, Adresse, Contact)
 # Flask-Admin route -> the can_* property that must be true to use it
@@ -132,7 +135,7 @@ class SecureModelView(GridExportMixin, ModelView):
     edit_modal = False
     create_modal = False
     export_types = ["csv", "xlsx"]
-    list_template = "admin/model/list.html"
+    list_template = "admin/backoffice_list.html"
     edit_template = "admin/backoffice_edit.html"
     create_template = "admin/backoffice_create.html"
     details_template = "admin/backoffice_details.html"
@@ -156,6 +159,28 @@ class SecureModelView(GridExportMixin, ModelView):
         if target and not is_local_path(target):
             return redirect(self.get_url(".index_view"))
         return None
+
+    def _get_filter_groups(self):
+        # The filters' names and options as plain text for the page's script: their options are
+        # read once, when the view is built (or its filters refreshed: a new _filter_groups), so
+        # only the translation of their lazy labels depends on the request, i.e. on the locale.
+        key = ("filter_groups", id(self._filter_groups), str(get_locale()))
+        return self._built(key, super()._get_filter_groups)
+
+    # --------------------------------------------------------- list rows (list_rows.py)
+    def render(self, template, **kwargs):
+        if "pager_url" in kwargs and "sort_url" in kwargs:  # the list: else one url_for per header and page link
+            kwargs["pager_url"] = list_rows.ValueUrls(kwargs["pager_url"], direct=(0, None))
+            kwargs["sort_url"] = list_rows.ValueUrls(kwargs["sort_url"])
+        return super().render(template, **kwargs)
+
+    @pass_context
+    def render_list_rows(self, context, rows):
+        return list_rows.render_rows(self, context, rows)
+
+    def list_row_buttons(self, context) -> list:
+        """The icons of each row, as functions (row_id, row, position) -> HTML prepared once per page."""
+        return list_rows.stock_row_buttons(self, context)
 
     def get_export_value(self, model, name):
         """Export cells that a spreadsheet would run as a formula (=, +, -, @...) are neutralised."""
@@ -212,22 +237,50 @@ class SecureModelView(GridExportMixin, ModelView):
     # Stock Flask-Admin runs COUNT(*) over the whole scoped, filtered table on every list page
     # (~30 ms at 400,000 actions, and growing with the base) and loads the related row of a
     # dotted column (organisme.raison_sociale) with one query per row. Here a page costs one
-    # bounded count and one query for its rows with their many-to-one relations (+ one per
+    # statement: its rows with their many-to-one relations and a bounded count (+ one per
     # collection shown), whatever the size of the base and of the page.
     simple_list_pager = True  # switches Flask-Admin's own COUNT(*) off; get_list counts below
     count_cap = 1000  # rows counted past the current page at most; beyond, "plus de N"
     list_eager_load: tuple[str, ...] = ()  # extra paths a formatter reads, e.g. ("lieu", "action.organisme")
-    _list_loaders = None
+    # Values a formatter would compute from a collection (an action's CPF from its certifications),
+    # computed by the page's own statement instead: name -> function returning the SQL expression.
+    # The formatter reads them with list_extra(); an export (query returned unexecuted) loads
+    # `export_eager_load` instead.
+    list_extra_columns: dict = {}
+    export_eager_load: tuple[str, ...] = ()
+    _view_cache: dict | None = None  # what _built() keeps
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
                                         execute=False, page_size=page_size)
         query = query.options(*self.list_loader_options())
         if not execute:  # exports stream the query (every column) and need no count
-            return count, query
+            return count, query.options(*self._built("export", lambda: self._eager_loads(self.export_eager_load)))
         query = query.options(*self.list_deferred_columns())
         size = self.page_size if page_size is None else page_size
-        return self.bounded_count(query, (page or 0) * (size or 0)), query.all()
+        return self._page(query, (page or 0) * (size or 0))
+
+    def _page(self, query, offset: int) -> tuple[int, list]:
+        """(bounded count, rows) in one statement: the count is a column of every row, an
+        uncorrelated sub-select that PostgreSQL runs once (one round trip less per page). A page
+        past the end has no row to carry it: counted apart."""
+        names = list(self.list_extra_columns)
+        count = self._bounded_count_select(query, offset).scalar_subquery().label("list_count")
+        rows = query.add_columns(count, *self._built("extra", lambda: [
+            self.list_extra_columns[name]().label(name) for name in names])).all()
+        if not rows:
+            return self.bounded_count(query, offset), []
+        if names:
+            extras = g.setdefault("_list_extras", {})
+            for model, _count, *values in rows:
+                extras[(self.endpoint, self.get_pk_value(model))] = dict(zip(names, values, strict=True))
+        return self._bounded(rows[0][1], offset), [row[0] for row in rows]
+
+    def list_extra(self, model, name: str, compute):
+        """The value `name` of list_extra_columns for this row of the page, else compute(model)."""
+        values = g.get("_list_extras", {}).get((self.endpoint, self.get_pk_value(model))) \
+            if has_request_context() else None
+        return values[name] if values and name in values else compute(model)
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         """Flask-Admin's order, then the primary key in the same direction: rows that tie on the
@@ -245,14 +298,22 @@ class SecureModelView(GridExportMixin, ModelView):
 
     def bounded_count(self, query, offset: int) -> int:
         """Rows of `query` up to offset + count_cap: exact below, AtLeast above (one cheap statement)."""
+        return self._bounded(db.session.execute(self._bounded_count_select(query, offset)).scalar(), offset)
+
+    def _bounded_count_select(self, query, offset: int):
+        rows = query.limit(None).offset(None).order_by(None).with_entities(self._pk_column())
+        return select(func.count()).select_from(rows.limit(offset + self.count_cap + 1).subquery())
+
+    def _bounded(self, count: int, offset: int) -> int:
         limit = offset + self.count_cap + 1
-        rows = query.limit(None).offset(None).order_by(None).with_entities(self._pk_column()).limit(limit)
-        count = db.session.query(db.func.count()).select_from(rows.subquery()).scalar()
         return count if count < limit else AtLeast(limit - 1)
 
     def list_deferred_columns(self) -> list:
         """Long texts the grid does not show (contenu, the published JSON snapshot...) stay in the
         database: a page of 20 actions would otherwise read and decode kilobytes per row."""
+        return self._built("deferred", self._deferred_texts)
+
+    def _deferred_texts(self) -> list:
         shown = {name.split(".")[0] for name, _label in self._list_columns} | set(self.list_eager_load)
         return [defer(getattr(self.model, attr.key)) for attr in inspect(self.model).column_attrs
                 if attr.key not in shown and isinstance(attr.columns[0].type, Text)]
@@ -260,22 +321,32 @@ class SecureModelView(GridExportMixin, ModelView):
     def list_loader_options(self) -> list:
         """Eager loads for the relations the list shows: joinedload along many-to-one paths,
         selectinload for collections (computed once per view from column_list + list_eager_load)."""
-        if self._list_loaders is None:
-            options = {}
-            for path in [name for name, _label in self._list_columns] + list(self.list_eager_load):
-                option, model, walked = None, self.model, []
-                for part in path.split("."):
-                    attr = getattr(model, part, None)
-                    prop = getattr(attr, "property", None)
-                    if not isinstance(prop, RelationshipProperty):
-                        break
-                    loader = "selectinload" if prop.uselist else "joinedload"
-                    option = getattr(option, loader)(attr) if option is not None else LOADERS[loader](attr)
-                    model, walked = prop.mapper.class_, walked + [part]
-                if option is not None:
-                    options[".".join(walked)] = option
-            self._list_loaders = list(options.values())
-        return self._list_loaders
+        return self._built("list", lambda: self._eager_loads(
+            [name for name, _label in self._list_columns] + list(self.list_eager_load)))
+
+    def _built(self, key: str, build):
+        """build() once per view: the list's options and expressions depend on its configuration only."""
+        if self._view_cache is None:
+            self._view_cache = {}
+        if key not in self._view_cache:
+            self._view_cache[key] = build()
+        return self._view_cache[key]
+
+    def _eager_loads(self, paths) -> list:
+        options = {}
+        for path in paths:
+            option, model, walked = None, self.model, []
+            for part in path.split("."):
+                attr = getattr(model, part, None)
+                prop = getattr(attr, "property", None)
+                if not isinstance(prop, RelationshipProperty):
+                    break
+                loader = "selectinload" if prop.uselist else "joinedload"
+                option = getattr(option, loader)(attr) if option is not None else LOADERS[loader](attr)
+                model, walked = prop.mapper.class_, walked + [part]
+            if option is not None:
+                options[".".join(walked)] = option
+        return list(options.values())
 
     def get_one(self, id):
         """The record if it is in the user's scope, else 404 (never another's data)."""

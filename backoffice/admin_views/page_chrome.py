@@ -1,0 +1,52 @@
+"""The parts of every admin page that do not change from request to request, built once.
+
+Flask-Admin's base template walks the whole menu on every page (a macro call, a permission check
+and an URL per entry, ~0.8 ms) and builds ~15 static URLs with url_for (~0.3 ms): a noticeable
+share of a list page once its rows are cheap (issue 7, bench/RESULTS.md). The menu's HTML depends
+only on which entries are shown, which screen is active and the application's URL root: the
+entries' permission checks are still asked on every page (they are cheap), and the HTML is kept per
+that key, in the process (a few dozen keys: screens x roles). A static URL depends only on its
+arguments and the URL root.
+"""
+from flask import current_app, request, url_for
+from markupsafe import Markup
+
+CACHE_KEY = "backoffice_page_chrome"
+MAX_KEYS = 1000  # per cache; cleared past it rather than grown
+
+
+def _cache(name: str) -> dict:
+    caches = current_app.extensions.setdefault(CACHE_KEY, {})
+    cache = caches.setdefault(name, {})
+    if len(cache) >= MAX_KEYS:
+        cache.clear()
+    return cache
+
+
+def shown_entries(items) -> tuple:
+    """What layout.menu shows of `items`: per category its visible children (recursively), per
+    entry whether it is visible and accessible."""
+    return tuple(
+        tuple((id(child), shown_entries([child]) if child.is_category() else None) for child in item.get_children())
+        if item.is_category() else bool(item.is_accessible() and item.is_visible())
+        for item in items)
+
+
+def cached_menu(admin_view, render) -> Markup:
+    """render() (the layout.menu macro) once per key; its HTML afterwards."""
+    key = (id(admin_view), request.script_root, shown_entries(admin_view.admin.menu()))
+    cache = _cache("menu")
+    html = cache.get(key)
+    if html is None:
+        html = cache[key] = Markup(render())
+    return html
+
+
+def static_url(endpoint: str, **kwargs) -> str:
+    """url_for of a static file, once per process and URL root."""
+    key = (request.script_root, endpoint, tuple(sorted(kwargs.items())))
+    cache = _cache("static")
+    url = cache.get(key)
+    if url is None:
+        url = cache[key] = url_for(endpoint, **kwargs)
+    return url
