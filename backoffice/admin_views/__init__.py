@@ -17,7 +17,7 @@ from .monitoring import MonitoringView
 from .my_account import MyAccountView
 from .organisme import AdresseView, ContactView, OrganismeView
 from .organisme_search import OrganismeSearchView
-from .page_chrome import cached_menu, static_url
+from .page_chrome import cached_menu, list_texts, static_url
 from .referentials import add_referential_views
 from .session import SessionView
 from .registrations import RegistrationView
@@ -45,7 +45,7 @@ TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
 
 
 def init_admin(app: Flask) -> Admin:
-    app.jinja_env.globals.update(cached_menu=cached_menu, static_url=static_url)
+    app.jinja_env.globals.update(cached_menu=cached_menu, static_url=static_url, list_texts=list_texts)
     admin = Admin(app, name="DOKELIO Île-de-France", index_view=HomeView(name="Accueil", url="/admin"),
                   csp_nonce_generator=csp_nonce, translations_path=TRANSLATIONS,
                   theme=Bootstrap4Theme(base_template="admin/backoffice_master.html", swatch="default"))

@@ -79,6 +79,8 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
     # the CPF column: a sub-select per row in the page's own statement (an export loads the certifications)
     list_extra_columns = {"eligible_cpf": eligible_cpf_clause}
     export_eager_load = ("certifications",)
+    list_load_only = ("numero", "intitule", "controle", "publication", "etat_fiche", "updated_at",
+                      "organisme.raison_sociale", "organisme.nom_usuel")
     column_details_exclude_list = ["version_publiee", "version_id"]
     column_export_exclude_list = ["version_publiee", "version_id"]
 

@@ -24,7 +24,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 from sqlalchemy import Text, func, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import RelationshipProperty, defer, joinedload, selectinload
+from sqlalchemy.orm import RelationshipProperty, defaultload, defer, joinedload, load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
@@ -140,6 +140,13 @@ class SecureModelView(GridExportMixin, ModelView):
     create_template = "admin/backoffice_create.html"
     details_template = "admin/backoffice_details.html"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.list_template == SecureModelView.list_template and (
+                self.column_editable_list or self.create_modal or self.edit_modal or self.details_modal):
+            # backoffice_list.html writes out list.html without its editable cells and modal window
+            self.list_template = "admin/model/list.html"
+
     def _run_view(self, fn, *args, **kwargs):
         # Flask-Admin retries any TypeError as fn(cls=self), which hides the real error.
         return fn(self, *args, **kwargs)
@@ -177,6 +184,10 @@ class SecureModelView(GridExportMixin, ModelView):
     @pass_context
     def render_list_rows(self, context, rows):
         return list_rows.render_rows(self, context, rows)
+
+    @pass_context
+    def render_list_header(self, context):
+        return list_rows.render_header(self, context)
 
     def list_row_buttons(self, context) -> list:
         """The icons of each row, as functions (row_id, row, position) -> HTML prepared once per page."""
@@ -248,6 +259,11 @@ class SecureModelView(GridExportMixin, ModelView):
     # `export_eager_load` instead.
     list_extra_columns: dict = {}
     export_eager_load: tuple[str, ...] = ()
+    # The columns the list reads, as paths ("numero", "organisme.nom_usuel"): when given, the rows and
+    # their joined relations load those (and their keys) only. A formatter reading another column
+    # would load it with one statement per row (tests/integration/test_query_counts.py would say so).
+    # None: every column but the long texts (list_deferred_columns).
+    list_load_only: tuple[str, ...] | None = None
     _view_cache: dict | None = None  # what _built() keeps
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
@@ -309,9 +325,30 @@ class SecureModelView(GridExportMixin, ModelView):
         return count if count < limit else AtLeast(limit - 1)
 
     def list_deferred_columns(self) -> list:
-        """Long texts the grid does not show (contenu, the published JSON snapshot...) stay in the
-        database: a page of 20 actions would otherwise read and decode kilobytes per row."""
+        """What the list does not load: the columns outside list_load_only when the view names them;
+        else the long texts the grid does not show (contenu, the published JSON snapshot...), which
+        a page of 20 actions would otherwise read and decode, kilobytes per row."""
+        if self.list_load_only is not None:
+            return self._built("load_only", self._load_only_options)
         return self._built("deferred", self._deferred_texts)
+
+    def _load_only_options(self) -> list:
+        # The rows' ORM loading and transfer grow with their columns, most of which the grid never
+        # shows (a joined organisme has 44, the actions list reads 2): one load_only per entity.
+        columns_by_path: dict[tuple, list[str]] = {}
+        for path in self.list_load_only:
+            *relations, column = path.split(".")
+            columns_by_path.setdefault(tuple(relations), []).append(column)
+        options = []
+        for relations, names in columns_by_path.items():
+            model, option = self.model, None
+            for name in relations:
+                attr = getattr(model, name)
+                option = defaultload(attr) if option is None else option.defaultload(attr)
+                model = attr.property.mapper.class_
+            columns = [getattr(model, name) for name in names]
+            options.append(load_only(*columns) if option is None else option.load_only(*columns))
+        return options
 
     def _deferred_texts(self) -> list:
         shown = {name.split(".")[0] for name, _label in self._list_columns} | set(self.list_eager_load)

@@ -14,6 +14,7 @@ from urllib.parse import quote_plus
 
 from flask_admin.babel import gettext
 from flask_admin.model import template as fa_template
+from flask_admin.model.base import BaseModelView
 from markupsafe import Markup, escape
 
 URL_SAFE = "!$'()*,/:;?@"  # Werkzeug's safe characters in a query value: pattern URLs equal url_for's
@@ -115,6 +116,59 @@ def stock_row_buttons(view, context) -> list:
     return buttons
 
 
+def render_header(view, context) -> Markup:
+    """The <th>s of list.html's table header: checkbox, icons column, a sort link per sortable column."""
+    out = []
+    if context.resolve("actions"):
+        out.append('<th class="list-checkbox-column">\n  <input type="checkbox" name="rowtoggle" class="action-rowtoggle" '
+                   f'title="{escape(gettext("Select all records"))}" />\n</th>\n')
+    if view.column_display_actions:
+        out.append('<th class="">&nbsp;</th>\n')
+    sort_url, sort_column, sort_desc = (context.resolve(name) for name in ("sort_url", "sort_column", "sort_desc"))
+    descriptions = view.column_descriptions or {}
+    for column, (name, label) in enumerate(context.resolve("list_columns")):
+        out.append(f'<th class="column-header col-{escape(name.replace(".", "-"))}">\n')
+        if view.is_sortable(name):
+            title = escape(gettext("Sort by %(name)s", name=label))
+            if sort_column == column:
+                arrow = "down" if sort_desc else "up"
+                out.append(f'<a href="{sort_url(column, True)}" title="{title}">\n{escape(label)}\n'
+                           f'<span class="fa fa-chevron-{arrow} glyphicon glyphicon-chevron-{arrow}"></span>\n</a>\n')
+            else:
+                out.append(f'<a href="{sort_url(column)}" title="{title}">{escape(label)}</a>\n')
+        else:
+            out.append(f"{escape(label)}\n")
+        if descriptions.get(name):
+            out.append(f'<a class="fa fa-question-circle glyphicon glyphicon-question-sign" '
+                       f'title="{escape(descriptions[name])}" href="javascript:void(0)" data-role="tooltip"\n></a>\n')
+        out.append("</th>\n")
+    return Markup("".join(out))
+
+
+def cell_value(view, context):
+    """(row, name) -> view.get_list_value(context, row, name). Flask-Admin looks a cell's type
+    formatter up by walking all of them with isinstance, for every cell; here the lookup is done
+    once per value type and page (same first match). A view overriding the lookup keeps its own."""
+    cls = type(view)
+    if cls.get_list_value is not BaseModelView.get_list_value or cls._get_list_value is not BaseModelView._get_list_value:
+        return lambda row, name: view.get_list_value(context, row, name)
+    formatters, choices, type_formatters = view.column_formatters, view._column_choices_map, view.column_type_formatters
+    by_type = {}
+
+    def value_of(row, name):
+        formatter = formatters.get(name)
+        value = formatter(view, context, row, name) if formatter is not None else view._get_field_value(row, name)
+        choice_map = choices.get(name)
+        if choice_map:
+            return choice_map.get(value) or value
+        kind = type(value)
+        if kind not in by_type:
+            by_type[kind] = next((fmt for base, fmt in type_formatters.items() if isinstance(value, base)), None)
+        type_formatter = by_type[kind]
+        return value if type_formatter is None else type_formatter(view, value, name)
+    return value_of
+
+
 def render_rows(view, context, rows) -> Markup:
     """The <tr>s of list.html's table body for `rows`."""
     if not rows:
@@ -127,7 +181,7 @@ def render_rows(view, context, rows) -> Markup:
                     f'" title="{escape(gettext("Select record"))}" />\n</td>\n')
     buttons = view.list_row_buttons(context) if view.column_display_actions else None
     first = (context.resolve("page") or 0) * (context.resolve("page_size") or 0)
-    get_pk, get_value = view.get_pk_value, view.get_list_value
+    get_pk, get_value = view.get_pk_value, cell_value(view, context)
     out = []
     for index, row in enumerate(rows):
         row_id = get_pk(row)
@@ -139,6 +193,6 @@ def render_rows(view, context, rows) -> Markup:
             out += [button(row_id, row, first + index) for button in buttons]
             out.append("</td>\n")
         for name, cell in columns:
-            out += (cell, str(escape(get_value(context, row, name))), "</td>\n")
+            out += (cell, str(escape(get_value(row, name))), "</td>\n")
         out.append("</tr>\n")
     return Markup("".join(out))

@@ -53,6 +53,8 @@ class SessionView(ServiceFormMixin, SecureModelView):
     column_searchable_list = ["numero", "action.numero", "action.intitule"]
     column_filters = ["archivee", "date_debut", "date_fin", "dispositif", "modalite", "action.numero"]
     column_select_related_list = [Session.action, Session.lieu]
+    list_load_only = ("numero", "date_debut", "date_fin", "duree_totale", "archivee", "action.numero",
+                      "lieu.code_postal")
     column_formatters = {
         "code_postal": _postal,
         "action": lambda v, c, m, n: m.action.numero if m.action else "",
