@@ -88,3 +88,27 @@ def test_apprenticeship_block(client, make):
     assert (sess.duree_cycle, sess.annees_apprentissage, sess.niveau_bac) == (2, "1,2", "post_bac")
     edit = client.get(f"/admin/sessions/edit/?id={sess.id}").get_data(as_text=True)
     assert re.search(r'<input[^>]*checked[^>]*value="2"|<input[^>]*value="2"[^>]*checked', edit)
+
+
+def test_a_session_saved_from_a_stale_page_is_refused_and_overwrites_nothing(client, make):
+    """Two tabs on the same session: the first save goes through, the second (stale version) is refused
+    with the French message, its typed values kept in the form, the first save intact."""
+    o = make.organisme()
+    sess = make.session(make.action(o), duree_totale=350)
+    login(client, make.user("documentaliste").identifiant)
+    url = f"/admin/sessions/edit/?id={sess.id}"
+    first, second = _fields(client, url), _fields(client, url)
+    assert first["fiche_version"] == second["fiche_version"] != [""]
+    dispositif = db.session.scalars(select(Dispositif).where(Dispositif.apprentissage.is_(False))).first()
+    first["dispositif"] = second["dispositif"] = [str(dispositif.id)]  # the factory's session has none
+
+    saved = client.post(url, data={**first, "duree_totale": "420"})
+    assert saved.status_code == 302, flashed(saved.get_data(as_text=True))
+    refused = client.post(url, data={**second, "duree_totale": "480"})
+
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert any("modifiée par un autre utilisateur" in message for message in flashed(page))
+    assert page_fields(page)["duree_totale"] == ["480"]
+    db.session.expire_all()
+    assert db.session.get(FormationSession, sess.id).duree_totale == 420
