@@ -3,15 +3,19 @@
 Flask-Admin's base template walks the whole menu on every page (a macro call, a permission check
 and an URL per entry, ~0.8 ms) and builds ~15 static URLs with url_for (~0.3 ms): a noticeable
 share of a list page once its rows are cheap (issue 7, bench/RESULTS.md). The menu's HTML depends
-only on which entries are shown, which screen is active and the application's URL root: the
-entries' permission checks are still asked on every page (they are cheap), and the HTML is kept per
-that key, in the process (a few dozen keys: screens x roles). A static URL depends only on its
-arguments and the URL root.
+only on which entries are shown, which screen is active and the application's URL root. Which
+entries are shown is a function of the user's role alone: every screen asks permissions.allowed
+(the role matrix) or only whether the user is logged in, so the HTML is kept per (screen, URL root,
+role), in the process (a few dozen keys). Asking each entry's permission on every page instead
+cost ~0.6 ms. A static URL depends only on its arguments and the URL root.
 """
 from flask import current_app, request, url_for
 from flask_admin.babel import gettext
 from flask_babel import get_locale
+from flask_login import current_user
 from markupsafe import Markup
+
+from ..permissions import role_of
 
 CACHE_KEY = "backoffice_page_chrome"
 # Flask-Admin's fixed labels of a list page (backoffice_list.html): a gettext costs ~10 µs (Babel
@@ -29,18 +33,9 @@ def _cache(name: str) -> dict:
     return cache
 
 
-def shown_entries(items) -> tuple:
-    """What layout.menu shows of `items`: per category its visible children (recursively), per
-    entry whether it is visible and accessible."""
-    return tuple(
-        tuple((id(child), shown_entries([child]) if child.is_category() else None) for child in item.get_children())
-        if item.is_category() else bool(item.is_accessible() and item.is_visible())
-        for item in items)
-
-
 def cached_menu(admin_view, render) -> Markup:
     """render() (the layout.menu macro) once per key; its HTML afterwards."""
-    key = (id(admin_view), request.script_root, shown_entries(admin_view.admin.menu()))
+    key = (id(admin_view), request.script_root, role_of(current_user))
     cache = _cache("menu")
     html = cache.get(key)
     if html is None:

@@ -169,3 +169,29 @@ def test_statements_per_page_are_bounded_and_do_not_grow_with_the_data(app, make
                                 f"{before_selects.get(name, 0)} before: it lists unbounded data (a whole table or an "
                                 f"organisme's whole book), use a scoped ajax picker")
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+
+
+def test_a_list_reads_outside_a_transaction_and_a_fiche_inside_one(client, make):
+    """On PostgreSQL a list page's reads run in autocommit (no BEGIN/ROLLBACK round trips); the
+    fiche and its save keep their transaction."""
+    organisme = make.organisme()
+    action = make.action(organisme)
+    make.session(action)
+    login(client, make.user("documentaliste").identifiant)
+    seen = []
+
+    def record(conn, _cursor, statement, _params, _context, _many):
+        seen.append(conn.connection.dbapi_connection.autocommit)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        modes = {}
+        for url in ("/admin/actions/", "/admin/sessions/", "/admin/organismes/", f"/admin/actions/edit/?id={action.id}"):
+            db.session.close()  # the test's session is the request's (one app context): as a new request finds it
+            seen.clear()
+            assert client.get(url).status_code == 200
+            modes[url] = set(seen)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert modes.pop(f"/admin/actions/edit/?id={action.id}") == {False}
+    assert all(found == {True} for found in modes.values()), modes
