@@ -14,12 +14,11 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model.base import ViewArgs
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from .. import permissions, workflow as W
 from ..extensions import db
-from ..models import Action, Contact, Session
+from ..models import Action, Contact
 from ..models.action import eligible_cpf_clause
 from ..security import is_local_path
 from ..services import actions as services
@@ -79,6 +78,8 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
     # the CPF column: a sub-select per row in the page's own statement (an export loads the certifications)
     list_extra_columns = {"eligible_cpf": eligible_cpf_clause}
     export_eager_load = ("certifications",)
+    fiche_eager_load = ("organisme", "niveau_entree", "niveau_sortie", "contact", "programme",
+                        "certifications.niveau", "formacodes", "nsfs", "sessions.lieu")
     list_load_only = ("numero", "intitule", "controle", "publication", "etat_fiche", "updated_at",
                       "organisme.raison_sociale", "organisme.nom_usuel")
     column_details_exclude_list = ["version_publiee", "version_id"]
@@ -287,8 +288,7 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         tab = request.args.get("onglet") if request.args.get("onglet") in ("session", "modules") else "action"
         actor = services.workflow_actor(current_user, model)
         state = services.state_of(model)
-        sessions = db.session.scalars(select(Session).where(Session.action_id == model.id)
-                                      .options(selectinload(Session.lieu)).order_by(Session.date_debut, Session.id)).all()
+        sessions = sorted(model.sessions, key=lambda s: (s.date_debut, s.id))  # loaded with the action
         modules = db.session.scalars(select(Action).where(Action.parent_id == model.id).order_by(Action.numero)).all()
         return dict(
             tab=tab, buttons=buttons, state=state, read_only=form is None or W.Event.ENREGISTRER not in buttons,

@@ -264,6 +264,10 @@ class SecureModelView(GridExportMixin, ModelView):
     # would load it with one statement per row (tests/integration/test_query_counts.py would say so).
     # None: every column but the long texts (list_deferred_columns).
     list_load_only: tuple[str, ...] | None = None
+    # What a fiche (get_one: edit, details, save) reads of the record's relations, loaded with it
+    # (joined along many-to-one paths, one select-in per collection) rather than lazily one
+    # statement at a time, e.g. ("organisme", "sessions.lieu").
+    fiche_eager_load: tuple[str, ...] = ()
     _view_cache: dict | None = None  # what _built() keeps
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
@@ -395,7 +399,10 @@ class SecureModelView(GridExportMixin, ModelView):
                 id = pk.type.python_type(id)
             except (ValueError, NotImplementedError):
                 abort(404)
-        obj = self.get_query().filter(pk == id).first()
+        query = self.get_query().filter(pk == id)
+        if self.fiche_eager_load:
+            query = query.options(*self._built("fiche", lambda: self._eager_loads(self.fiche_eager_load)))
+        obj = query.first()
         if obj is None:
             abort(404)
         return obj
