@@ -408,7 +408,10 @@ CREATE TABLE password_token (
     created_at  TIMESTAMP NOT NULL,
     expires_at  TIMESTAMP NOT NULL,
     used_at     TIMESTAMP,
-    CHECK (purpose IN ('reset', 'activation'))
+    -- a « Mon compte » e-mail change waits here until the link sent to the new address is opened
+    new_email   VARCHAR(254),
+    CHECK (purpose IN ('reset', 'activation', 'courriel')),
+    CHECK ((purpose = 'courriel') = (new_email IS NOT NULL))
 );
 CREATE INDEX ix_password_token_user ON password_token (user_id);
 

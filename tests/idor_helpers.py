@@ -28,6 +28,7 @@ from tests.form_helpers import form_fields, response_text
 SKIPPED_ENDPOINTS = {"static", "admin.static", "auth.logout"}
 # Pages anyone may open (still checked: they must not show the victim's data).
 PUBLIC_ENDPOINTS = {"auth.root", "auth.login", "auth.register", "auth.forgot_password", "auth.set_password",
+                    "auth.confirm_email",  # an e-mailed link: its token is the credential, like set_password
                     "auth.contact",
                     # the partner API: open to anyone, diffusable offer only (the victim's is not diffusable)
                     "api.offres", "api.session", "api.not_found"}

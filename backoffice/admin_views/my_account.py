@@ -1,11 +1,12 @@
 """« Mon compte »: every logged-in user, whatever the role, sees their own account and changes
-their password or e-mail address.
+their password or e-mail address (the new address is taken once the link sent to it is opened:
+auth/email_link.py).
 
 Only the logged-in user's own record is ever read or written: no route takes a user id. The
 organismes are shown, not chosen (attaching one is the team's job). Forms check the fields,
 services.my_account decides and writes.
 """
-from flask import flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user, login_user, logout_user
 
@@ -13,11 +14,12 @@ from ..auth.forms import ChangeEmailForm, ChangePasswordForm
 from ..auth.views import client_ip
 from ..extensions import db
 from ..services import my_account
+from ..services.accounts import AccountSettings
 
 PASSWORD_CHANGED = ("Votre mot de passe est modifié. Vos autres connexions (autres navigateurs, autres postes) "
                     "sont fermées ; un courriel de confirmation vous a été envoyé.")
-EMAIL_CHANGED = ("Votre adresse de courriel est modifiée. Un message de confirmation a été envoyé à "
-                 "l'ancienne adresse.")
+EMAIL_LINK_SENT = ("Un lien de confirmation, valable 24 heures, a été envoyé à {email}. Votre adresse reste "
+                   "{current} tant que vous ne l'avez pas ouvert.")
 LOCKED = ("Votre compte est bloqué après plusieurs mots de passe incorrects : utilisez « Contactez-nous » "
           "pour le faire débloquer.")
 
@@ -53,10 +55,11 @@ class MyAccountView(BaseView):
     def change_email(self):
         form, user = ChangeEmailForm(), current_user._get_current_object()
         refused = self._refused(form, "email_form", lambda: my_account.change_email(
-            db.session, user, form.courriel.data, form.mot_de_passe.data, client_ip()))
+            db.session, user, form.courriel.data, form.mot_de_passe.data, client_ip(),
+            AccountSettings.from_config(current_app.config)))
         if refused is not None:
             return refused
-        flash(EMAIL_CHANGED, "success")
+        flash(EMAIL_LINK_SENT.format(email=form.courriel.data.strip(), current=user.email), "success")
         return redirect(url_for(".index"))
 
     def _refused(self, form, form_name: str, change):

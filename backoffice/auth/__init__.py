@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, template_folder="../templates")
 
-from . import contact, password, registration, views  # noqa: E402,F401  (routes register themselves on bp)
+from . import contact, email_link, password, registration, views  # noqa: E402,F401  (routes register themselves on bp)

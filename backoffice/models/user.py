@@ -67,6 +67,7 @@ class PasswordToken(db.Model):
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
+    new_email: Mapped[str | None] = mapped_column(String(254))  # purpose "courriel" only
 
     user: Mapped[User] = relationship()
 

@@ -40,6 +40,11 @@ RESET_VALIDITY = timedelta(hours=24)
 # expires, "Mot de passe oublié" sends a fresh one (the account is active).
 ACTIVATION_VALIDITY = timedelta(days=7)
 PASSWORD_LINK_PATH = "/mot-de-passe/"  # + token; the auth blueprint serves it
+# A new e-mail address (« Mon compte ») is taken once the link sent to it is opened
+EMAIL_VALIDITY = timedelta(hours=24)
+EMAIL_LINK_PATH = "/confirmer-courriel/"
+VALIDITY = {"reset": RESET_VALIDITY, "activation": ACTIVATION_VALIDITY, "courriel": EMAIL_VALIDITY}
+PASSWORD_PURPOSES = ("reset", "activation")
 
 SIGNATURE = "L'équipe DOKELIO Ile-de-France\nLe CARIF francilien"
 
@@ -64,6 +69,9 @@ class AccountSettings:
     def password_link(self, token: str) -> str:
         # from the configured public address, never from a request's Host header
         return f"{self.base_url}{PASSWORD_LINK_PATH}{token}"
+
+    def email_link(self, token: str) -> str:
+        return f"{self.base_url}{EMAIL_LINK_PATH}{token}"
 
 
 # ------------------------------------------------------------------ history
@@ -177,25 +185,26 @@ def _binding(settings: AccountSettings, raw: str, user: User) -> str:
 
 
 def issue_token(session: Session, user: User, purpose: str, settings: AccountSettings,
-                now: datetime | None = None) -> str:
-    """A new link token for the user (reset or activation); returns the value to e-mail."""
+                now: datetime | None = None, new_email: str | None = None) -> str:
+    """A new link token for the user (reset, activation, or courriel with the address it confirms);
+    returns the value to e-mail."""
     now = now or utcnow()
-    validity = RESET_VALIDITY if purpose == "reset" else ACTIVATION_VALIDITY
     raw = secrets.token_urlsafe(32)
-    session.add(PasswordToken(user_id=user.id, token_hash=_sha256(raw), purpose=purpose,
-                              created_at=now, expires_at=now + validity))
+    session.add(PasswordToken(user_id=user.id, token_hash=_sha256(raw), purpose=purpose, new_email=new_email,
+                              created_at=now, expires_at=now + VALIDITY[purpose]))
     return f"{raw}.{_binding(settings, raw, user)}"
 
 
 def find_valid_token(session: Session, token: str | None, settings: AccountSettings,
-                     now: datetime | None = None) -> PasswordToken | None:
-    """The stored token if the link may still be used, else None (one answer for every refusal)."""
+                     now: datetime | None = None, purposes=PASSWORD_PURPOSES) -> PasswordToken | None:
+    """The stored token if the link may still be used for one of `purposes` (by default a password
+    link: an e-mail confirmation link never sets a password), else None (one answer for every refusal)."""
     now = now or utcnow()
     raw, _, mac = (token or "").partition(".")
     if not raw or not mac or len(token) > 200:
         return None
     row = session.scalar(select(PasswordToken).where(PasswordToken.token_hash == _sha256(raw)))
-    if row is None or row.used_at is not None or row.expires_at <= now:
+    if row is None or row.purpose not in purposes or row.used_at is not None or row.expires_at <= now:
         return None
     user = row.user
     if user is None or not user.actif or not hmac.compare_digest(mac, _binding(settings, raw, user)):

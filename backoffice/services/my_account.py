@@ -7,23 +7,31 @@ enough to take the account over, and a wrong one counts toward the log-in lockou
 
 After a password change the caller re-logs the user in: the session version was bumped, so
 this browser's cookie is as void as every other one.
+
+A new e-mail address is taken only once the link sent to it is opened (confirm_email): a typo
+does not cut the user off from their reset links, and the address is proven to be theirs. Until
+then the current address stays in use.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..actor import Actor, acting_as
-from ..models import User
+from ..models import PasswordToken, User
 from ..models.listeners import utcnow
 from ..passwords import hash_password
-from .accounts import check_current_password, end_sessions, notify_password_changed, record_acte, void_tokens
+from .accounts import (AccountSettings, check_current_password, end_sessions, find_valid_token,
+                       issue_token, notify_password_changed, record_acte, void_tokens)
 from .mail import queue_mail, render_mail
 from .password_policy import MISMATCH, check_password
 
 SAME_PASSWORD = "Le nouveau mot de passe doit être différent du mot de passe actuel."
 SAME_EMAIL = "C'est déjà l'adresse de courriel de votre compte."
+LINK_INVALID_EMAIL = ("Ce lien n'est plus valable : il a expiré (24 heures), il a déjà servi, ou le mot de passe ou "
+                      "le courriel du compte ont changé depuis. Refaites le changement depuis « Mon compte ».")
 
 
 def change_password(session: Session, user: User, current: str, new: str, confirmation: str, ip: str | None,
@@ -57,25 +65,49 @@ def change_password(session: Session, user: User, current: str, new: str, confir
 
 
 def change_email(session: Session, user: User, new_email: str, current: str, ip: str | None,
-                 now: datetime | None = None) -> dict[str, str]:
-    """Fields: courriel (syntax already checked by the form), mot_de_passe. On success the
-    history row comes from the ORM listeners, reset links are voided (they were sent to the old
-    address) and the old address is told, so that its owner notices a takeover."""
+                 settings: AccountSettings, now: datetime | None = None) -> dict[str, str]:
+    """Fields: courriel (syntax already checked by the form), mot_de_passe. On success a link
+    valid 24 hours is sent to the new address (an earlier pending change is dropped); nothing
+    else changes until it is opened."""
     now = now or utcnow()
     new_email = (new_email or "").strip()
     errors: dict[str, str] = {}
-    if new_email == (user.email or "").strip():
+    if new_email.lower() == (user.email or "").strip().lower():
         errors["courriel"] = SAME_EMAIL
     wrong = check_current_password(session, user, current, ip, now)
     if wrong:
         errors["mot_de_passe"] = wrong
     if errors:
         return errors
-    old_email = user.email
+    session.execute(update(PasswordToken).where(PasswordToken.user_id == user.id, PasswordToken.purpose == "courriel",
+                                                PasswordToken.used_at.is_(None)).values(used_at=now))
+    token = issue_token(session, user, "courriel", settings, now, new_email=new_email)
+    queue_mail(session, new_email, *render_mail("courriel_confirmation", user=user, nouveau=new_email,
+                                                 lien=settings.email_link(token)))
+    session.commit()
+    return {}
+
+
+def pending_email(session: Session, token: str, settings: AccountSettings,
+                  now: datetime | None = None) -> PasswordToken | None:
+    """The pending change behind a confirmation link, if the link may still be used."""
+    return find_valid_token(session, token, settings, now, purposes=("courriel",))
+
+
+def confirm_email(session: Session, token: str, settings: AccountSettings,
+                  now: datetime | None = None) -> tuple[User | None, str | None]:
+    """Open a confirmation link: (user, None) once the new address is the account's, else (None,
+    French message). The links sent to the old address (reset) are voided and the old address is
+    told, so that its owner notices a takeover; the history row comes from the ORM listeners."""
+    now = now or utcnow()
+    row = pending_email(session, token, settings, now)
+    if row is None:
+        return None, LINK_INVALID_EMAIL
+    user, old_email = row.user, row.user.email
     with acting_as(Actor(user.id, user.role_label)):
-        user.email = new_email
+        user.email = row.new_email
         void_tokens(session, user, now)
         queue_mail(session, old_email, *render_mail("courriel_modifie", user=user, at=now, ancien=old_email,
-                                                     nouveau=new_email))
+                                                     nouveau=row.new_email))
         session.commit()
-    return {}
+    return user, None

@@ -169,8 +169,8 @@ def test_weak_or_mismatched_new_password_is_refused_at_its_field(client, make):
 
 @SQLITE_ONLY
 def test_email_change_needs_the_right_password(app, client, make):
-    """Wrong password or bad address: refused at the field, the typed address kept. Right password:
-    changed, the history says old -> new, reset links void, the old address told."""
+    """Wrong password or bad address: refused at the field, the typed address kept, nothing sent.
+    Right password: nothing changes yet; a link goes to the new address only."""
     user = make.user("organisme", email="ancienne@of-test.fr")
     login(client, user.identifiant)
     token = _reset_token(app, user)
@@ -191,16 +191,76 @@ def test_email_change_needs_the_right_password(app, client, make):
 
     response = _change_email(client, "  nouvelle@of-test.fr ")
     assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Un lien de confirmation, valable 24 heures, a été envoyé à nouvelle@of-test.fr" in html.unescape(page)
+    db.session.expire_all()
+    assert user.email == "ancienne@of-test.fr"  # until the link is opened
+    assert find_valid_token(db.session, token, AccountSettings.from_config(app.config)) is not None
+    [mail] = outbox()
+    assert mail.recipients == "nouvelle@of-test.fr" and "/confirmer-courriel/" in mail.body_text
+
+
+def _confirmation_link(mail) -> str:
+    return "/" + re.search(r"https?://[^/\s]+/(confirmer-courriel/\S+)", mail.body_text).group(1)
+
+
+@SQLITE_ONLY
+def test_the_new_address_is_taken_when_its_link_is_opened(app, client, make):
+    """The link shows the change, its button makes it: the history says old -> new, reset links die,
+    the old address is told. The link then serves no more, and never as a password link; a newer
+    request voids an older link."""
+    user = make.user("organisme", email="ancienne@of-test.fr")
+    login(client, user.identifiant)
+    reset = _reset_token(app, user)
+    assert _change_email(client, "premiere@of-test.fr").status_code == 302
+    assert _change_email(client, "nouvelle@of-test.fr").status_code == 302
+    first, second = outbox()
+    older, link = _confirmation_link(first), _confirmation_link(second)
+    assert client.get(older).status_code == 400  # superseded
+    token = link.rsplit("/", 1)[1]
+    assert client.get(f"/mot-de-passe/{token}").status_code == 400  # not a password link
+
+    visitor = app.test_client()  # opened from another device, not logged in
+    page = visitor.get(link)
+    assert page.status_code == 200 and "nouvelle@of-test.fr" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert user.email == "ancienne@of-test.fr"  # a GET (a mail scanner) changes nothing
+    assert visitor.post(link, data={}, csrf=False).status_code == 400  # CSRF: refused, nothing changed
+    db.session.expire_all()
+    assert user.email == "ancienne@of-test.fr"
+
+    done = visitor.post(link)
+    assert done.status_code == 302 and done.location.endswith("/connexion")
     db.session.expire_all()
     assert user.email == "nouvelle@of-test.fr"
     change = db.session.scalars(select(History).where(History.entity == "users", History.field == "email")).one()
     assert (change.old_value, change.new_value, change.user_id) == ("ancienne@of-test.fr", "nouvelle@of-test.fr",
                                                                      user.id)
-    assert find_valid_token(db.session, token, AccountSettings.from_config(app.config)) is None
-    [mail] = outbox()
-    assert mail.recipients == "ancienne@of-test.fr" and "nouvelle@of-test.fr" in mail.body_text
-    assert client.get(PAGE).status_code == 200  # still logged in
+    assert find_valid_token(db.session, reset, AccountSettings.from_config(app.config)) is None
+    told = outbox()[-1]
+    assert told.recipients == "ancienne@of-test.fr" and "nouvelle@of-test.fr" in told.body_text
+    assert visitor.get(link).status_code == 400 and visitor.post(link).status_code == 400  # used
+    assert client.get(PAGE).status_code == 200  # the user's own session goes on
     assert "nouvelle@of-test.fr" in client.get(PAGE).get_data(as_text=True)
+
+
+@SQLITE_ONLY
+def test_an_email_link_expires_after_24_hours(app, make):
+    from datetime import timedelta
+
+    from backoffice.models.listeners import utcnow
+    from backoffice.services import my_account
+    user = make.user("support", email="support@exemple.fr")
+    settings = AccountSettings.from_config(app.config)
+    sent = utcnow()
+    assert my_account.change_email(db.session, user, "neuve@exemple.fr", RIGHT, None, settings, now=sent) == {}
+    token = _confirmation_link(outbox()[-1]).rsplit("/", 1)[1]
+    assert my_account.confirm_email(db.session, token, settings, now=sent + timedelta(hours=25)) == \
+        (None, my_account.LINK_INVALID_EMAIL)
+    db.session.expire_all()
+    assert user.email == "support@exemple.fr"
+    confirmed, problem = my_account.confirm_email(db.session, token, settings, now=sent + timedelta(hours=23))
+    assert problem is None and confirmed.email == "neuve@exemple.fr"
 
 
 @SQLITE_ONLY
