@@ -29,6 +29,7 @@ from ..services import publication
 
 BATCH_SIZE = 500
 _ORG_CACHE_MAX = 1000  # organismes kept between batches (bounded: flat memory)
+_CERT_CACHE_MAX = 2000  # certifications likewise
 
 ORGANISME_FIELDS = ("id", "numero", "siret", "nda", "uai", "raison_sociale", "nom_usuel", "pays",
                     "complement_service", "complement_batiment", "numero_voie", "voie", "lieu_dit",
@@ -88,6 +89,8 @@ class Lookups:
             for row in _rows(s, Contact, CONTACT_FIELDS, Contact.organisme_id.in_(org_ids) & Contact.principal.is_(True)
                              & Contact.diffusable.is_(True)):
                 self.principal[row["organisme_id"]] = row
+        if len(self.certifications) > _CERT_CACHE_MAX:  # the RNCP/RS referential runs to tens of thousands
+            self.certifications.clear()
         cert_ids = {i for c in contents for i in c.get("certifications") or () if i not in self.certifications}
         if cert_ids:
             for row in _rows(s, Certification, CERT_FIELDS, Certification.id.in_(cert_ids)):

@@ -191,3 +191,19 @@ def test_nothing_publishable_answers_204(app, client, make):
     make.session(action, date_debut=date(2027, 11, 8))
     save(first)
     assert client.get("/lheo/offre.xml", headers=enable_partner(app)).status_code == 204
+
+
+def test_bounded_caches_and_small_batches_give_the_same_offers(app, monkeypatch):
+    """The export keeps organismes and certifications between batches only up to a bound (flat
+    memory on a big base): emptied at every batch, with batches of 2 actions, the offers are the same."""
+    from backoffice.actor import SYSTEM, acting_as
+    from backoffice.export import lheo_data
+    from seeds.demo import load_demo
+    with acting_as(SYSTEM):
+        load_demo(db.session)
+        db.session.commit()
+    usual = list(lheo_data.diffusable_offers(db.engine))
+    assert len(usual) >= 3 and any(offer["action"].get("certifications") for offer in usual)
+    monkeypatch.setattr(lheo_data, "_ORG_CACHE_MAX", 0)
+    monkeypatch.setattr(lheo_data, "_CERT_CACHE_MAX", 0)
+    assert list(lheo_data.diffusable_offers(db.engine, batch_size=2)) == usual
