@@ -214,10 +214,12 @@ def find_valid_token(session: Session, token: str | None, settings: AccountSetti
     return row
 
 
-def void_tokens(session: Session, user: User, now: datetime | None = None) -> None:
-    """Mark every unused link of the user as used."""
-    session.execute(update(PasswordToken).where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
-                    .values(used_at=now or utcnow()))
+def void_tokens(session: Session, user: User, now: datetime | None = None, purpose: str | None = None) -> None:
+    """Mark every unused link of the user (of one purpose, if given) as used."""
+    query = update(PasswordToken).where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+    if purpose is not None:
+        query = query.where(PasswordToken.purpose == purpose)
+    session.execute(query.values(used_at=now or utcnow()))
 
 
 def _reset_mail(user: User, link: str) -> tuple[str, str]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..actor import Actor, acting_as
@@ -79,8 +78,7 @@ def change_email(session: Session, user: User, new_email: str, current: str, ip:
         errors["mot_de_passe"] = wrong
     if errors:
         return errors
-    session.execute(update(PasswordToken).where(PasswordToken.user_id == user.id, PasswordToken.purpose == "courriel",
-                                                PasswordToken.used_at.is_(None)).values(used_at=now))
+    void_tokens(session, user, now, purpose="courriel")
     token = issue_token(session, user, "courriel", settings, now, new_email=new_email)
     queue_mail(session, new_email, *render_mail("courriel_confirmation", user=user, nouveau=new_email,
                                                  lien=settings.email_link(token)))
