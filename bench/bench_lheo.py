@@ -17,6 +17,7 @@ Targets: >= 2,000 actions/s, and a peak memory that does not grow with the size 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -65,6 +66,7 @@ def export_once(database: str, output: str) -> dict:
     from bench.pgutil import sqlalchemy_url
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database), "TESTING": True, "SECRET_KEY": "bench"})
+    gc.freeze()  # as the production entry points do (wsgi.py, jobs/runtime.py)
     with app.app_context():
         from sqlalchemy import text
         diffusable = db.session.execute(text("SELECT count(*) FROM action WHERE publication = 'diffusable'")).scalar()

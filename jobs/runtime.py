@@ -7,6 +7,7 @@ CLI and the tests).
 """
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -46,6 +47,7 @@ def preload() -> Flask:
         set_app(create_app())
     with _app.app_context():
         db.engine.dispose()  # no connection may be shared with the forked children
+    gc.freeze()  # as wsgi.py: the app lives as long as the worker, its objects need no more scans
     return _app
 
 
