@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from ..extensions import db
 from ..services import accounts, my_account
 from . import bp
-from .password import settings
+from .password import invalid_link_page, settings
 
 CONFIRMED = "Votre adresse de courriel est maintenant {email}. L'ancienne adresse en a été informée."
 
@@ -22,7 +22,7 @@ def confirm_email(token):
         return _invalid_link()
     form = FlaskForm()  # the CSRF token only
     if form.validate_on_submit():
-        user, problem = my_account.confirm_email(db.session, token, settings())
+        user, _refused = my_account.confirm_email(db.session, token, settings())
         if user is None:  # used or voided meanwhile (another tab)
             return _invalid_link()
         flash(CONFIRMED.format(email=user.email), "success")
@@ -33,5 +33,4 @@ def confirm_email(token):
 
 
 def _invalid_link():
-    return render_template("auth/message.html", title="Lien expiré ou déjà utilisé",
-                           message=my_account.LINK_INVALID_EMAIL), 400
+    return invalid_link_page(my_account.LINK_INVALID_EMAIL)

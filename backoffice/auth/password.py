@@ -66,5 +66,10 @@ def set_password(token):
 
 
 def _invalid_link():
-    return render_template("auth/message.html", title="Lien expiré ou déjà utilisé", message=accounts.LINK_INVALID,
-                           link=url_for("auth.forgot_password"), link_label="Mot de passe oublié ?"), 400
+    return invalid_link_page(accounts.LINK_INVALID, url_for("auth.forgot_password"), "Mot de passe oublié ?")
+
+
+def invalid_link_page(message: str, link: str | None = None, link_label: str | None = None):
+    """The answer to an e-mailed link that can no longer be used (400), whatever the reason."""
+    return render_template("auth/message.html", title="Lien expiré ou déjà utilisé", message=message,
+                           link=link, link_label=link_label), 400
