@@ -289,7 +289,8 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         actor = services.workflow_actor(current_user, model)
         state = services.state_of(model)
         sessions = sorted(model.sessions, key=lambda s: (s.date_debut, s.id))  # loaded with the action
-        modules = db.session.scalars(select(Action).where(Action.parent_id == model.id).order_by(Action.numero)).all()
+        modules = db.session.scalars(select(Action).where(Action.parent_id == model.id).order_by(Action.numero)
+                                     ).all() if tab == "modules" else []  # only that tab lists them
         return dict(
             tab=tab, buttons=buttons, state=state, read_only=form is None or W.Event.ENREGISTRER not in buttons,
             locked_message=W.LOCKED_MESSAGE if W.is_locked(state) and actor is W.Actor.OWNER else None,

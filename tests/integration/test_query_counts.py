@@ -195,3 +195,25 @@ def test_a_list_reads_outside_a_transaction_and_a_fiche_inside_one(client, make)
         event.remove(db.engine, "before_cursor_execute", record)
     assert modes.pop(f"/admin/actions/edit/?id={action.id}") == {False}
     assert all(found == {True} for found in modes.values()), modes
+
+
+def test_a_fiche_reads_a_referential_once_however_many_pickers_list_it(client, make):
+    """The action fiche has two <select>s over the niveaux (entrée, sortie): one statement reads the
+    table for both, and each still shows the action's own level selected."""
+    action_id = make.action(make.organisme(), niveau_entree_code="3", niveau_sortie_code="5").id
+    login(client, make.user("documentaliste").identifiant)
+    counter = Counter()
+    db.session.close()
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        response = client.get(f"/admin/actions/edit/?id={action_id}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    assert response.status_code == 200
+    whole_table = [s for s in counter.statements if re.search(r"\bFROM niveau\s*$", " ".join(s.split()))]
+    assert len(whole_table) == 1, whole_table
+    page = lxml.html.fromstring(response.get_data(as_text=True))
+    for name, code in (("niveau_entree", "3"), ("niveau_sortie", "5")):
+        select = page.get_element_by_id(name)
+        assert [o.get("value") for o in select.iter("option") if o.get("selected") is not None] == [code]
+        assert len(select.findall("option")) > 10  # the whole referential, not just the selected level
