@@ -11,6 +11,8 @@ screens:
   by all requests), asked of backoffice.permissions, deny by default.
 CSRF is checked by Flask-WTF's CSRFProtect on every POST of the app.
 """
+import operator
+
 from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.babel import Translations, gettext, lazy_gettext
@@ -37,6 +39,7 @@ from ..extensions import db
 from ..models import Action, Adresse, Contact, Organisme, Session
 from ..security import is_local_path, neutralise_formula
 from . import list_rows
+from .list_records import RecordShape
 
 SCOPED_MODELS = (Organisme, Action, Session, Adresse, Contact)
 # Flask-Admin route -> the can_* property that must be true to use it
@@ -286,11 +289,12 @@ class SecureModelView(GridExportMixin, ModelView):
     # `export_eager_load` instead.
     list_extra_columns: dict = {}
     export_eager_load: tuple[str, ...] = ()
-    # The columns the list reads, as paths ("numero", "organisme.nom_usuel"): when given, the rows and
-    # their joined relations load those (and their keys) only. A formatter reading another column
-    # would load it with one statement per row (tests/integration/test_query_counts.py would say so).
-    # None: every column but the long texts (list_deferred_columns).
+    # The columns the list reads, as paths ("numero", "organisme.nom_usuel"): when given, the page's
+    # statement selects those (and the keys) only, and its rows are records of them, not ORM objects
+    # (list_records.py): a formatter reading another column fails (tests/integration/test_list_records.py).
+    # None: ORM objects with every column but the long texts (list_deferred_columns).
     list_load_only: tuple[str, ...] | None = None
+    list_as_records = True  # with list_load_only: the page's rows as records, not ORM objects (tests compare both)
     # What a fiche (get_one: edit, details, save) reads of the record's relations, loaded with it
     # (joined along many-to-one paths, one select-in per collection) rather than lazily one
     # statement at a time, e.g. ("organisme", "sessions.lieu").
@@ -300,28 +304,36 @@ class SecureModelView(GridExportMixin, ModelView):
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
                                         execute=False, page_size=page_size)
-        query = query.options(*self.list_loader_options())
         if not execute:  # exports stream the query (every column) and need no count
-            return count, query.options(*self._built("export", lambda: self._eager_loads(self.export_eager_load)))
-        query = query.options(*self.list_deferred_columns())
+            return count, query.options(*self.list_loader_options(), *self._built(
+                "export", lambda: self._eager_loads(self.export_eager_load)))
         size = self.page_size if page_size is None else page_size
-        return self._page(query, (page or 0) * (size or 0))
+        return self._page(query, (page or 0) * (size or 0), size)
 
-    def _page(self, query, offset: int) -> tuple[int, list]:
+    def _page(self, query, offset: int, size: int | None) -> tuple[int, list]:
         """(bounded count, rows) in one statement: the count is a column of every row, an
         uncorrelated sub-select that PostgreSQL runs once (one round trip less per page). A page
-        past the end has no row to carry it: counted apart."""
+        past the end has no row to carry it: counted apart. With list_load_only, the rows are
+        records of those columns (list_records.py), else ORM objects."""
         names = list(self.list_extra_columns)
         count = self._bounded_count_select(query, offset).scalar_subquery().label("list_count")
-        rows = query.add_columns(count, *self._built("extra", lambda: [
-            self.list_extra_columns[name]().label(name) for name in names])).all()
+        extra = self._built("extra", lambda: [self.list_extra_columns[name]().label(name) for name in names])
+        shape = self._built("records", lambda: RecordShape(self.model, self.list_load_only)) \
+            if self.list_load_only is not None and self.list_as_records else None
+        if shape is None:
+            page = query.options(*self.list_loader_options(), *self.list_deferred_columns())
+            width, build = 1, operator.itemgetter(0)
+        else:
+            page, width, build = shape.select(query, size, offset), shape.width, shape.build
+        rows = page.add_columns(count, *extra).all()
         if not rows:
             return self.bounded_count(query, offset), []
+        models = [build(row) for row in rows]
         if names:
             extras = g.setdefault("_list_extras", {})
-            for model, _count, *values in rows:
-                extras[(self.endpoint, self.get_pk_value(model))] = dict(zip(names, values, strict=True))
-        return self._bounded(rows[0][1], offset), [row[0] for row in rows]
+            for model, row in zip(models, rows, strict=True):
+                extras[(self.endpoint, self.get_pk_value(model))] = dict(zip(names, row[width + 1:], strict=True))
+        return self._bounded(rows[0][width], offset), models
 
     def list_extra(self, model, name: str, compute):
         """The value `name` of list_extra_columns for this row of the page, else compute(model)."""
