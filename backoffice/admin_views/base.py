@@ -39,7 +39,7 @@ from ..extensions import db
 from ..models import Action, Adresse, Contact, Organisme, Session
 from ..security import is_local_path, neutralise_formula
 from . import list_rows
-from .list_records import RecordShape
+from .list_records import RecordShape, columns_by_relation
 
 SCOPED_MODELS = (Organisme, Action, Session, Adresse, Contact)
 # Flask-Admin route -> the can_* property that must be true to use it
@@ -378,12 +378,8 @@ class SecureModelView(GridExportMixin, ModelView):
     def _load_only_options(self) -> list:
         # The rows' ORM loading and transfer grow with their columns, most of which the grid never
         # shows (a joined organisme has 44, the actions list reads 2): one load_only per entity.
-        columns_by_path: dict[tuple, list[str]] = {}
-        for path in self.list_load_only:
-            *relations, column = path.split(".")
-            columns_by_path.setdefault(tuple(relations), []).append(column)
         options = []
-        for relations, names in columns_by_path.items():
+        for relations, names in columns_by_relation(self.list_load_only).items():
             model, option = self.model, None
             for name in relations:
                 attr = getattr(model, name)
@@ -498,9 +494,6 @@ class SecureModelView(GridExportMixin, ModelView):
         if self.optimistic_locking and obj is not None and request.method == "GET":
             form.fiche_version.data = str(obj.version_id)
         return form
-
-    def get_list_form(self):
-        return super().get_list_form()
 
     def list_form(self, obj=None):
         return self._scope_form_pickers(super().list_form(obj))

@@ -18,6 +18,15 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import aliased
 
 
+def columns_by_relation(paths) -> dict[tuple, list[str]]:
+    """("numero", "organisme.nom_usuel") -> {(): ["numero"], ("organisme",): ["nom_usuel"]}."""
+    columns: dict[tuple, list[str]] = {}
+    for path in paths:
+        *relations, column = path.split(".")
+        columns.setdefault(tuple(relations), []).append(column)
+    return columns
+
+
 class Record:
     """One row of a list page: the columns it was given, read-only by convention."""
 
@@ -49,12 +58,11 @@ class RecordShape:
     columns of the page's statement, and its rows records."""
 
     def __init__(self, model, paths):
-        names_by_path: dict[tuple, list[str]] = {(): []}
-        for path in paths:
-            *relations, column = path.split(".")
-            names_by_path.setdefault(tuple(relations), []).append(column)
+        names_by_path = columns_by_relation(paths)
+        names_by_path.setdefault((), [])
+        for relations in list(names_by_path):
             for depth in range(len(relations)):  # a relation of a relation needs its parent's key
-                names_by_path.setdefault(tuple(relations[:depth]), [])
+                names_by_path.setdefault(relations[:depth], [])
         self.parts: dict[tuple, _Part] = {}
         self.joins = []  # relationship attributes (of_type their alias), in join order
         for path in sorted(names_by_path, key=len):
