@@ -61,7 +61,7 @@ def export_once(database: str, output: str) -> dict:
     """Child process: export the full feed of `database` to `output`; measure time and memory."""
     from backoffice import create_app
     from backoffice.export import lheo_data
-    from backoffice.export.lheo import write_feed
+    from backoffice.export.feed import write_feed
     from backoffice.extensions import db
     from bench.pgutil import sqlalchemy_url
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 from backoffice.models import (Action, Certification, Dispositif, Formacode, Nsf, Organisme, Programme,
                                Session)
 from backoffice.models.listeners import utcnow
+from backoffice.services import publication
 
 from .demo_organismes import lieu, principal_contact
 
@@ -175,11 +176,22 @@ def build_actions(db: DbSession, organismes: dict[str, Organisme], specs: list[A
     """Add the actions of `specs` (and their modules and sessions) and return them all."""
     refs, year, now = _Refs(db), date.today().year, utcnow()
     built = []
-    for spec in specs:
-        action = _action(spec, organismes[spec.org], refs, year, now)
-        built.append(action)
-        for module in spec.modules:
-            built.append(_action(module, organismes[spec.org], refs, year, now, parent=action))
+    with db.no_autoflush:  # the referential look-ups must not flush half-built actions
+        for spec in specs:
+            action = _action(spec, organismes[spec.org], refs, year, now)
+            built.append(action)
+            for module in spec.modules:
+                built.append(_action(module, organismes[spec.org], refs, year, now, parent=action))
+    # numbered first (the published version names the action and its sessions), then published:
+    # a diffusable action always carries the content partners see (schema.sql)
+    diffusable = [a for a in built if a.publication == "diffusable"]
+    for action in diffusable:
+        action.publication = "en_redaction"
     db.add_all(built)
+    db.flush()
+    with db.no_autoflush:
+        for action in diffusable:
+            action.publication = "diffusable"
+            publication.publish(action)
     db.flush()
     return built

@@ -18,6 +18,9 @@ files (lheo-schema-2.2.1/definition/*.xml):
     etats_recrutement.csv 2.3 dict-etat-recrutement
     modalites.csv         2.3 dict-modalites-enseignement (0/1/2 -> presentiel/mixte/foad)
     nsf.csv               2.2.1 lheo-dict-NSF.xml (2.3 only refers to it)
+    publics_vises.csv     2.2.1 dict-public-vise-formacode-V10 (code-public-vise, ref="V10")
+    modalites_pedagogiques.csv  2.2.1 dict-modalites-pedagogiques-formacodes-V10
+                          (code-modalite-pedagogique, ref="V10")
 """
 import argparse
 import sys
@@ -32,6 +35,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LHEO = REPO_ROOT.parent / "shared" / "lheo"
 GML_23 = "lheo-schema-2.3.0/definition/lheo-gml.xml"
 NSF_221 = "lheo-schema-2.2.1/definition/lheo-dict-NSF.xml"
+PUBLIC_VISE_221 = "lheo-schema-2.2.1/definition/dict-public-vise-formacode-V10.xml"
+MODALITES_PEDAGOGIQUES_221 = "lheo-schema-2.2.1/definition/dict-modalites-pedagogiques-formacodes-V10.xml"
 
 # The LHEO 2.3 labels of the European levels (11-18) are whole sentences, up to
 # ~400 characters: too long for niveau.libelle (VARCHAR(200)) and for a select
@@ -135,6 +140,11 @@ def build_tables(lheo: Path) -> dict[str, tuple[list[str], list[str], list[dict]
 
     tables["nsf.csv"] = (source("dict-NSF", NSF_221), ["code", "libelle"], _by_code(
         [{"code": c, "libelle": v} for c, v in dict_entries(lheo / NSF_221)]))
+    for name, dict_name, rel in (("publics_vises.csv", "dict-public-vise-formacode-V10", PUBLIC_VISE_221),
+                                 ("modalites_pedagogiques.csv", "dict-modalites-pedagogiques-formacodes-V10",
+                                  MODALITES_PEDAGOGIQUES_221)):
+        tables[name] = (source(dict_name, rel), ["code", "libelle"], _by_code(
+            [{"code": c, "libelle": _capitalised(v)} for c, v in dict_entries(lheo / rel)]))
     return tables
 
 

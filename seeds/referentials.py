@@ -8,8 +8,10 @@ gets its history row like any other change.
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice.models import (Certification, Departement, Dispositif, EtatRecrutement, Financeur,
-                               Formacode, Modalite, Niveau, Nsf, Programme, Region)
+from backoffice.models import (Certification, Commune, Departement, Dispositif, EtatRecrutement, Financeur,
+                               Formacode, Langue, Modalite, ModalitePedagogique, Niveau, Nsf, Programme,
+                               PublicVise, Region, Rome)
+from backoffice.referential_import.communes import CommuneRow, load_communes
 
 from .csvfiles import as_bool, read_rows
 
@@ -67,8 +69,20 @@ _SIMPLE = [
     ("financeurs.csv", Financeur),
     ("modalites.csv", Modalite),
     ("etats_recrutement.csv", EtatRecrutement),
+    ("publics_vises.csv", PublicVise),
+    ("modalites_pedagogiques.csv", ModalitePedagogique),
+    ("langues.csv", Langue),
+    ("romes.csv", Rome),
 ]
-_ALL_MODELS = [model for _, model in _SIMPLE] + [Dispositif, Programme, Certification]
+_ALL_MODELS = [model for _, model in _SIMPLE] + [Dispositif, Programme, Certification, Commune]
+
+
+def _load_communes(session: Session) -> None:
+    if session.scalar(select(func.count()).select_from(Commune)):
+        return  # loaded (by the seed or by `flask import-communes`): never overwritten here
+    rows = [CommuneRow(r["code_insee"], r["nom"], r["departement_code"], r["region_code"],
+                       tuple(r["codes_postaux"].split())) for r in read_rows("communes.csv")]
+    load_communes(session, rows)
 
 
 def _load_dispositifs(session: Session) -> None:
@@ -84,5 +98,6 @@ def load_referentials(session: Session) -> dict[str, int]:
     _load_dispositifs(session)
     _load_programmes(session)
     _load_certifications(session)
+    _load_communes(session)
     return {model.__tablename__: session.scalar(select(func.count()).select_from(model))
             for model in _ALL_MODELS}

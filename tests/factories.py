@@ -8,6 +8,7 @@ from backoffice.extensions import db
 from backoffice.models import (Action, Adresse, Certification, Contact, Dispositif, Organisme, Programme,
                                Session, User)
 from backoffice.passwords import hash_password
+from backoffice.services import publication
 
 TEST_PASSWORD = "motdepasse-de-test-1"
 _counter = itertools.count(1)
@@ -76,6 +77,18 @@ class Factory:
                       contenu="Contenu de l'action", resultats_attendus="Attestation de fin de formation",
                       niveau_sortie_code="4", type="action")
         values.update(kw)
+        if values.get("publication") == "diffusable" and not values.get("version_publiee"):
+            # a diffusable action always has its published version (schema.sql): the content it
+            # has once numbered (a test that adds sessions afterwards publishes again:
+            # lheo_helpers.publish)
+            action = Action(**{**values, "publication": "en_redaction"})
+            with acting_as(SYSTEM):
+                db.session.add(action)
+                db.session.flush()
+                with db.session.no_autoflush:
+                    action.publication = "diffusable"
+                    publication.publish(action)
+            return _save(action)
         return _save(Action(**values))
 
     def session(self, action: Action, **kw) -> Session:

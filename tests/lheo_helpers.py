@@ -52,8 +52,8 @@ def publish(action, vise_le=None):
     """Make an action Visé / Diffusable and store its visé content as the published version."""
     action.controle, action.publication = "vise", "diffusable"
     action.vise_le = vise_le or utcnow()
-    save(action)
-    publication.publish(action)
+    with db.session.no_autoflush:
+        publication.publish(action)
     save(action)
     return action
 

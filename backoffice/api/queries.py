@@ -91,7 +91,7 @@ def offers_json(db_session, ids: list[int]) -> list[dict]:
         select(Action).where(Action.id.in_(ids)).order_by(Action.numero)
         .options(selectinload(Action.certifications), selectinload(Action.formacodes),
                  selectinload(Action.nsfs), selectinload(Action.sessions))))
-    contents = [lheo_data.published_content(a) for a in actions]
+    contents = [c for c in (lheo_data.published_content(a) for a in actions) if c is not None]
     lookups = lheo_data.Lookups(db_session)
     labels = EtatLabels(db_session)
     return [offer_json(o, labels) for o in lheo_data.offers_from_contents(contents, lookups)]

@@ -2,42 +2,48 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 import click
 from flask import Flask
 
 from ..extensions import db
 from ..models.listeners import utcnow
-from . import lheo_data
-from .lheo import write_feed
+from . import changes, lheo_data
+from .feed import render_retraits, write_feed
 
 
 def register(app: Flask) -> None:
     @app.cli.command("lheo-export")
     @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, writable=True),
                   help="Fichier XML à écrire (« - » pour la sortie standard).")
-    @click.option("--depuis", default=None, help="Seulement les offres modifiées depuis cette date (AAAA-MM-JJ).")
+    @click.option("--depuis", default=None,
+                  help="Seulement les changements depuis ce moment (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM:SS).")
     def lheo_export(output: str, depuis: str | None):
         """Exporte l'offre diffusable au format LHEO 2.3 (flux complet ou modifications)."""
+        from .views import feed_meta
         try:
-            since = date.fromisoformat(depuis) if depuis else None
-        except ValueError:
-            raise click.BadParameter("date attendue au format AAAA-MM-JJ", param_hint="--depuis") from None
-        offers = lheo_data.non_empty(lheo_data.diffusable_offers(db.engine, since))
-        if offers is None:
+            since = changes.parse_depuis(depuis)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--depuis") from None
+        started = utcnow()
+        meta = feed_meta(started, since)
+        found = changes.changes_since(db.session, since) if since else None
+        offers = lheo_data.non_empty(found.offers(db.engine) if found else lheo_data.diffusable_offers(db.engine))
+        if offers is None and found is None:
             click.echo("Aucune offre diffusable à exporter : aucun fichier écrit (LHEO exige au moins une formation).")
             return
-        retraits = lheo_data.withdrawn_numeros(db.session, since) if since else []
-        now = utcnow()
-        meta = [("date-export", now.strftime("%Y%m%d")), ("heure-export", now.strftime("%H%M%S")),
-                ("type-flux", "modifications" if since else "complet"),
-                ("depuis", since.strftime("%Y%m%d") if since else None)]
-        if output == "-":
-            count = write_feed(sys.stdout.buffer, offers, meta, retraits)
-        else:
-            with open(output, "wb") as out:
-                count = write_feed(out, offers, meta, retraits)
+        out = sys.stdout.buffer if output == "-" else open(output, "wb")  # noqa: SIM115 (closed below)
+        try:
+            if offers is None:
+                retraits = found.all_retraits()
+                out.write(render_retraits(retraits, meta))
+                count = 0
+            else:
+                count = write_feed(out, offers, meta, found.all_retraits if found else None)
+                retraits = found.all_retraits() if found else []
+        finally:
+            if out is not sys.stdout.buffer:
+                out.close()
         click.echo(f"{count} formation(s) exportée(s)" + (f", {len(retraits)} retrait(s) signalé(s)" if retraits else "")
                    + (f" dans {output}." if output != "-" else "."), err=output == "-")
 

@@ -1,31 +1,31 @@
 """Rows -> the offer dicts that backoffice.export.lheo renders, in batches (flat memory).
 
-What goes out, and from which version:
-- only actions whose publication is 'diffusable', each from its last visé content
-  (`publication.published(action) or publication.snapshot(action)`);
-- of that content, only the sessions that are still not archived now (a session archived after
-  the visa leaves the feed at once); an action left without any session is skipped (LHEO
-  requires one);
-- the action's contact and the organisme's contact principal only while diffusable now;
-- the organisme, places and referentials as they are now (they are not versioned).
+What goes out, and from which version (SPEC section 7, "Partners see only what a documentaliste
+visé"):
+- only actions whose publication is 'diffusable', each from its stored published version
+  (`action.version_publiee`, the content visé last: addresses and contacts included); a
+  diffusable action without one cannot exist (schema.sql) and would be skipped;
+- withdrawals apply at once: of the published sessions, only those that still exist and are not
+  archived now; an embedded contact only while it still exists and is diffusable now; an action
+  left without any session is not in the feed (LHEO requires one);
+- the organisme (and its contact principal, while diffusable) and the referentials as they are
+  now: they are not part of an action's visa.
 
-The changes feed ("depuis") holds the diffusable actions whose action row, visa, one of its
-sessions or its organisme changed on or after the date; `withdrawn_numeros` lists the actions
-once diffused (visé) that left the diffusion since that date.
+The changes feed ("depuis") lives in backoffice/export/changes.py.
 """
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import load_only
 
-from ..models import (Action, Adresse, Certification, Contact, Dispositif, Modalite, Organisme, Programme,
-                      Session)
+from ..models import (Action, Adresse, BlocCompetences, Certification, Contact, Dispositif, Modalite, Organisme,
+                      Programme, Session)
 from ..services import publication
+from ..workflow import Publication
 
 BATCH_SIZE = 500
 _ORG_CACHE_MAX = 1000  # organismes kept between batches (bounded: flat memory)
@@ -33,13 +33,17 @@ _CERT_CACHE_MAX = 2000  # certifications likewise
 
 ORGANISME_FIELDS = ("id", "numero", "siret", "nda", "uai", "raison_sociale", "nom_usuel", "pays",
                     "complement_service", "complement_batiment", "numero_voie", "voie", "lieu_dit",
-                    "code_postal", "ville", "region_code", "telephone", "autre_telephone", "telecopie",
-                    "courriel", "site_internet", "updated_at")
+                    "code_postal", "ville", "region_code", "code_insee", "latitude", "longitude", "telephone",
+                    "autre_telephone", "telecopie", "courriel", "site_internet", "source", "identifiant_externe",
+                    "updated_at")
 CONTACT_FIELDS = ("id", "organisme_id", "nom", "prenom", "fonction", "autre_fonction", "telephone", "mobile",
                   "telecopie", "courriel", "diffusable", "principal")
-ADRESSE_FIELDS = ("id", "organisme_id", "libelle", "pays", "complement_service", "complement_batiment",
-                  "numero_voie", "voie", "lieu_dit", "code_postal", "ville", "departement_code", "region_code")
-CERT_FIELDS = ("id", "certifinfo", "code_rncp", "code_rs", "intitule", "eligible_cpf")
+ADRESSE_FIELDS = ("id", "libelle", "pays", "complement_service", "complement_batiment", "numero_voie", "voie",
+                  "lieu_dit", "code_postal", "ville", "departement_code", "region_code", "code_insee", "latitude",
+                  "longitude")
+CERT_FIELDS = ("id", "certifinfo", "code_rncp", "code_rs", "code_cpf", "intitule", "eligible_cpf")
+BLOC_FIELDS = ("id", "certification_id", "code", "libelle")
+DIFFUSABLE = Publication.DIFFUSABLE.value
 
 
 def _columns(model, names):
@@ -50,9 +54,9 @@ def _rows(session: OrmSession, model, names, condition) -> list[dict]:
     return [dict(r._mapping) for r in session.execute(select(*_columns(model, names)).where(condition))]
 
 
-def published_content(action) -> dict:
-    """What partners see: the last visé version, else the current one (never visé since the change)."""
-    return publication.published(action) or publication.snapshot(action)
+def published_content(action) -> dict | None:
+    """What partners see of an action: its stored published version (None: nothing)."""
+    return publication.published(action)
 
 
 def current_content(action) -> dict:
@@ -71,11 +75,12 @@ class Lookups:
         self.programmes = {r.id: {"code": r.code, "financeur_code": r.financeur_code}
                            for r in session.execute(select(Programme.id, Programme.code, Programme.financeur_code))}
         self.certifications: dict[int, dict] = {}
+        self.blocs: dict[int, dict] = {}
         self.organismes: dict[int, dict] = {}
         self.principal: dict[int, dict | None] = {}
 
-    def load(self, contents: list[dict]) -> tuple[dict, dict, dict]:
-        """Fetch in bulk what this batch of contents refers to: (contacts, places, live sessions)."""
+    def load(self, contents: list[dict]) -> Batch:
+        """Fetch in bulk what this batch of contents refers to."""
         s = self.session
         org_ids = {c["organisme_id"] for c in contents if c["organisme_id"] not in self.organismes}
         if len(self.organismes) > _ORG_CACHE_MAX:
@@ -91,108 +96,118 @@ class Lookups:
                 self.principal[row["organisme_id"]] = row
         if len(self.certifications) > _CERT_CACHE_MAX:  # the RNCP/RS referential runs to tens of thousands
             self.certifications.clear()
+            self.blocs.clear()
         cert_ids = {i for c in contents for i in c.get("certifications") or () if i not in self.certifications}
         if cert_ids:
             for row in _rows(s, Certification, CERT_FIELDS, Certification.id.in_(cert_ids)):
                 self.certifications[row["id"]] = row
-        contact_ids = {c["contact_id"] for c in contents if c.get("contact_id")}
+        bloc_ids = {i for c in contents for i in c.get("blocs") or () if i not in self.blocs}
+        if bloc_ids:
+            for row in _rows(s, BlocCompetences, BLOC_FIELDS, BlocCompetences.id.in_(bloc_ids)):
+                self.blocs[row["id"]] = row
+        sessions = [x for c in contents for x in c.get("sessions") or ()]
+        contact_ids = {c["contact"]["id"] for c in contents if c.get("contact")}
+        contact_ids |= {x["contact"]["id"] for x in sessions if x.get("contact")}
+        contact_ids |= {c["contact_id"] for c in contents if c.get("contact_id") and "contact" not in c}
         contacts = ({r["id"]: r for r in _rows(s, Contact, CONTACT_FIELDS, Contact.id.in_(contact_ids)
                                               & Contact.diffusable.is_(True))} if contact_ids else {})
-        sessions = [x for c in contents for x in c.get("sessions") or ()]
-        lieu_ids = {x.get("lieu_id") for x in sessions if x.get("lieu_id")}
+        # a version stored before addresses were part of it names its places by id only
+        lieu_ids = {x.get("lieu_id") for x in sessions if "lieu" not in x and x.get("lieu_id")}
         places = {r["id"]: r for r in _rows(s, Adresse, ADRESSE_FIELDS, Adresse.id.in_(lieu_ids))} if lieu_ids else {}
-        # the sessions not archived now, of this batch's actions (fewer bound ids than by session)
+        # the sessions that still exist and are not archived now, of this batch's actions
         action_ids = {c["id"] for c in contents}
         live = set(s.scalars(select(Session.id).where(Session.action_id.in_(action_ids), Session.archivee.is_(False))))
-        return contacts, places, live
+        return Batch(contacts, places, live)
 
 
-def build_offer(content: dict, lookups: Lookups, contacts: dict, places: dict, live: set) -> dict | None:
-    """The offer dict of one action content, or None when no live session is left to publish."""
-    sessions = []
+class Batch:
+    """What one batch's offers need beyond their published content: the contacts diffusable
+    now, the places of old-format versions, the ids of the sessions still live."""
+
+    def __init__(self, contacts: dict, places: dict, live: set):
+        self.contacts, self.places, self.live = contacts, places, live
+
+    def contact(self, embedded: dict | None) -> dict | None:
+        """The published contact, while it still exists and is diffusable."""
+        if not embedded or embedded.get("id") not in self.contacts:
+            return None
+        return embedded
+
+
+def build_offer(content: dict, lookups: Lookups, batch: Batch) -> dict | None:
+    """The offer dict of one action content (shape: backoffice.export.lheo.render_formation),
+    or None when no live session is left to publish. `offer["withdrawn_sessions"]` lists the
+    published sessions that left the feed since the visa (archived or deleted)."""
+    sessions, withdrawn = [], []
     for x in content.get("sessions") or ():
-        if x.get("id") not in live or x.get("archivee"):
+        if x.get("id") not in batch.live or x.get("archivee"):
+            withdrawn.append(x.get("numero"))
             continue
-        sessions.append({**x, "modalite": lookups.modalites.get(x.get("modalite_code"), "0"),
-                         "lieu": places.get(x.get("lieu_id")),
+        lieu = x["lieu"] if "lieu" in x else batch.places.get(x.get("lieu_id"))
+        sessions.append({**x, "modalite": lookups.modalites.get(x.get("modalite_code"), "0"), "lieu": lieu,
+                         "adresse_inscription": x.get("adresse_inscription"),
+                         "adresse_information": x.get("adresse_information"),
+                         "contact": batch.contact(x.get("contact")),
+                         "financeurs": list(x.get("financeurs") or ()),
                          "dispositif": lookups.dispositifs.get(x.get("dispositif_id"))})
     if not sessions:
         return None
     organisme = lookups.organismes[content["organisme_id"]]
     certifications = [lookups.certifications[i] for i in content.get("certifications") or ()
                       if i in lookups.certifications]
+    contact = content["contact"] if "contact" in content else batch.contacts.get(content.get("contact_id"))
     return {
         "action": content,
         "certifications": certifications,
-        "formacodes": list(content.get("formacodes") or ()),
-        "nsfs": list(content.get("nsfs") or ()),
+        "blocs": [lookups.blocs[i] for i in content.get("blocs") or () if i in lookups.blocs],
+        **{key: list(content.get(key) or ()) for key in ("formacodes", "nsfs", "romes", "publics", "langues",
+                                                          "modalites_pedagogiques")},
         "programme": lookups.programmes.get(content.get("programme_id")) if content.get("conventionnee") else None,
-        "contact": contacts.get(content.get("contact_id")),
+        "contact": batch.contact(contact),
         "organisme": organisme,
         "organisme_contact": lookups.principal.get(content["organisme_id"]),
         "sessions": sessions,
+        "withdrawn_sessions": withdrawn,
     }
 
 
 def offers_from_contents(contents: list[dict], lookups: Lookups) -> list[dict]:
     """Offer dicts for a batch of action contents (bulk look-ups, then pure assembly)."""
-    contacts, places, live = lookups.load(contents)
-    offers = (build_offer(c, lookups, contacts, places, live) for c in contents)
+    batch = lookups.load(contents)
+    offers = (build_offer(c, lookups, batch) for c in contents)
     return [o for o in offers if o is not None]
 
 
-def _since(depuis: date | datetime):
-    """Actions changed on or after `depuis`: the action, its visa, a session or its organisme."""
-    moment = depuis if isinstance(depuis, datetime) else datetime.combine(depuis, datetime.min.time())
-    session_changed = select(Session.id).where(Session.action_id == Action.id, Session.updated_at >= moment).exists()
-    organisme_changed = select(Organisme.id).where(Organisme.id == Action.organisme_id,
-                                                   Organisme.updated_at >= moment).exists()
-    return or_(Action.updated_at >= moment, Action.vise_le >= moment, session_changed, organisme_changed)
+def diffusable_offers(engine_or_session, batch_size: int = BATCH_SIZE, ids: list[int] | None = None) -> Iterator[dict]:
+    """Every diffusable offer by AF_ number, batch after batch (or only the actions of `ids`).
 
-
-def _contents(session: OrmSession, actions: list) -> list[dict]:
-    """Published contents of a batch; the actions never visé since the published version exists
-    (published() is None) get their snapshot, their relationships loaded in bulk first."""
-    contents = [published_content_if_any(a) for a in actions]
-    missing = [a.id for a, c in zip(actions, contents, strict=True) if c is None]
-    if missing:
-        full = {a.id: a for a in session.scalars(
-            select(Action).where(Action.id.in_(missing)).execution_options(populate_existing=True)
-            .options(selectinload(Action.certifications), selectinload(Action.formacodes),
-                     selectinload(Action.nsfs), selectinload(Action.sessions)))}
-        contents = [c if c is not None else publication.snapshot(full[a.id])
-                    for a, c in zip(actions, contents, strict=True)]
-    return contents
-
-
-def published_content_if_any(action) -> dict | None:
-    return publication.published(action)
-
-
-def diffusable_offers(engine_or_session, depuis: date | datetime | None = None,
-                      batch_size: int = BATCH_SIZE) -> Iterator[dict]:
-    """Every diffusable offer (or those changed since `depuis`), by AF_ number, batch after batch.
-
-    Uses its own ORM session (so it can drop each batch from memory) on the given engine. Only
-    the stored published version is read for most actions (load_only); the others are loaded
-    with their relationships for a snapshot.
-    """
-    with _own_session(engine_or_session) as session:
+    Uses its own ORM session (so it can drop each batch from memory) on the given engine, and
+    reads only the stored published version of each action (load_only)."""
+    with own_session(engine_or_session) as session:
         lookups = Lookups(session)
-        last = ""
-        while True:
-            query = (select(Action).where(Action.publication == "diffusable", Action.numero > last)
-                     .order_by(Action.numero).limit(batch_size)
-                     .options(load_only(Action.id, Action.numero, Action.version_publiee)))
-            if depuis is not None:
-                query = query.where(_since(depuis))
-            actions = list(session.scalars(query))
-            if not actions:
-                return
-            last = actions[-1].numero
-            batch = offers_from_contents(_contents(session, actions), lookups)
+        for actions in _batches(session, batch_size, ids):
+            contents = [c for c in (published_content(a) for a in actions) if c is not None]
+            batch = offers_from_contents(contents, lookups)
             session.expunge_all()
             yield from batch
+
+
+def _batches(session: OrmSession, batch_size: int, ids: list[int] | None) -> Iterator[list]:
+    base = (select(Action).where(Action.publication == DIFFUSABLE).order_by(Action.numero)
+            .options(load_only(Action.id, Action.numero, Action.version_publiee)))
+    if ids is not None:
+        for start in range(0, len(ids), batch_size):
+            actions = list(session.scalars(base.where(Action.id.in_(ids[start:start + batch_size]))))
+            if actions:
+                yield actions
+        return
+    last = ""
+    while True:
+        actions = list(session.scalars(base.where(Action.numero > last).limit(batch_size)))
+        if not actions:
+            return
+        last = actions[-1].numero
+        yield actions
 
 
 def non_empty(offers: Iterator[dict]) -> Iterator[dict] | None:
@@ -206,22 +221,20 @@ def non_empty(offers: Iterator[dict]) -> Iterator[dict] | None:
     return itertools.chain([first], offers)
 
 
-def withdrawn_numeros(session: OrmSession, depuis: date | datetime) -> list[str]:
-    """AF_ numbers once diffused (visé) that are no longer diffusable and changed since `depuis`."""
-    moment = depuis if isinstance(depuis, datetime) else datetime.combine(depuis, datetime.min.time())
-    query = (select(Action.numero).where(Action.publication != "diffusable", Action.vise_le.is_not(None),
-                                         Action.updated_at >= moment).order_by(Action.numero))
-    return list(session.scalars(query))
-
-
 def offer_for_action(session: OrmSession, action: Action, current: bool) -> dict | None:
-    """The offer of one action: its current content (fiche export) or what partners see."""
-    content = current_content(action) if current else published_content(action)
+    """The offer of one action: its current content (fiche export) or what partners see
+    (None when the action is not diffusable or has nothing left to publish)."""
+    if current:
+        content = current_content(action)
+    else:
+        content = published_content(action) if action.publication == DIFFUSABLE else None
+        if content is None:
+            return None
     offers = offers_from_contents([content], Lookups(session))
     return offers[0] if offers else None
 
 
-class _own_session:
+class own_session:
     """A private ORM session on the engine of `engine_or_session` (closed on exit)."""
 
     def __init__(self, engine_or_session):
@@ -235,4 +248,3 @@ class _own_session:
 
     def __exit__(self, *exc):
         self.session.close()
-

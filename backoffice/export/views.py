@@ -1,10 +1,12 @@
-"""LHEO downloads: the partners' feed (full or since a date) and one action from its fiche.
+"""LHEO downloads: the partners' feed (full or since a moment) and one action from its fiche.
 
 Who may download what:
-- the feed, /lheo/offre.xml[?depuis=AAAA-MM-JJ]: a partner with an API key (backoffice.api.keys),
+- the feed, /lheo/offre.xml[?depuis=...]: a partner with an API key (backoffice.api.keys),
   or a logged-in user allowed to ("lheo", "export") (documentalistes); it holds what partners
-  see (the last visé versions of the diffusable actions). Nothing to publish: 204 (LHEO cannot
-  express an empty <offres>).
+  see (the last visé versions of the diffusable actions). The full feed with nothing to publish
+  answers 204 (LHEO cannot express an empty <offres>); the changes feed (depuis=) answers 200
+  always: LHEO with its withdrawals in <extras info="retraits">, or, when only withdrawals (or
+  nothing) happened, a <retraits> document (backoffice/export/changes.py, feed.py).
 - one action, /lheo/action/<AF_...>.xml (the fiche's EXPORTER): a logged-in user allowed to
   export that action (permissions.can(user, "action", "export", action)) gets its current
   content; a partner key gets the published content of a diffusable action, 404 otherwise.
@@ -12,7 +14,6 @@ Both apply the same diffusion filters: no non-diffusable contact, no archived se
 """
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, flash, redirect, request, stream_with_context, url_for
@@ -25,24 +26,14 @@ from ..extensions import db, login_manager
 from ..models import Action
 from ..models.listeners import utcnow
 from ..security import is_local_path
-from . import lheo_data
-from .lheo import iter_feed, render_document
+from . import changes, lheo_data
+from .feed import iter_feed, render_document, render_retraits
 
 bp = Blueprint("lheo", __name__, url_prefix="/lheo")
 
 XML_MIMETYPE = "application/xml"
 NO_SESSION_MESSAGE = ("Cette action ne peut pas être exportée au format LHEO : elle doit comporter au moins "
                       "une session non archivée.")
-
-
-def parse_depuis(text: str | None) -> date | None:
-    """'2026-03-01' -> date; raises ValueError with a French message otherwise."""
-    if text is None or text == "":
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError("Le paramètre « depuis » doit être une date au format AAAA-MM-JJ.") from None
 
 
 def _back_to_referrer() -> str:
@@ -58,6 +49,14 @@ def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
+def feed_meta(started, depuis) -> list[tuple[str, str | None]]:
+    """The root <extras info="flux"> of a feed: when, what, and the `depuis` of the next call."""
+    return [("date-export", started.strftime("%Y%m%d")), ("heure-export", started.strftime("%H%M%S")),
+            ("type-flux", "modifications" if depuis else "complet"),
+            ("depuis", depuis.isoformat() + "Z" if depuis else None),
+            ("depuis-suivant", changes.next_depuis(started))]
+
+
 @bp.get("/offre.xml")
 def offre():
     """The diffusable offer in LHEO 2.3, streamed (memory does not grow with the base)."""
@@ -67,21 +66,25 @@ def offre():
         return Response("Clé d'API partenaire requise (en-tête X-API-Key).\n", status=401,
                         mimetype="text/plain", headers={"WWW-Authenticate": 'Bearer realm="lheo"'})
     try:
-        depuis = parse_depuis(request.args.get("depuis"))
+        depuis = changes.parse_depuis(request.args.get("depuis"))
     except ValueError as exc:
         return Response(str(exc) + "\n", status=400, mimetype="text/plain")
-    offers = lheo_data.non_empty(lheo_data.diffusable_offers(db.engine, depuis))
+    started = utcnow()
+    meta = feed_meta(started, depuis)
+    suffix = f"-depuis-{depuis:%Y%m%d%H%M}" if depuis else ""
+    headers = _attachment(f"offre-lheo-{started:%Y%m%d}{suffix}.xml")
+    if depuis is None:
+        offers = lheo_data.non_empty(lheo_data.diffusable_offers(db.engine))
+        if offers is None:
+            return Response(status=204)
+        return Response(stream_with_context(iter_feed(offers, meta)), mimetype=XML_MIMETYPE, headers=headers)
+    found = changes.changes_since(db.session, depuis)
+    offers = lheo_data.non_empty(found.offers(db.engine))
     if offers is None:
-        return Response(status=204)
-    retraits = lheo_data.withdrawn_numeros(db.session, depuis) if depuis else []
-    now = utcnow()
-    meta = [("date-export", now.strftime("%Y%m%d")), ("heure-export", now.strftime("%H%M%S")),
-            ("type-flux", "modifications" if depuis else "complet"),
-            ("depuis", depuis.strftime("%Y%m%d") if depuis else None)]
-    chunks = iter_feed(offers, meta, retraits)
-    suffix = f"-depuis-{depuis:%Y%m%d}" if depuis else ""
-    return Response(stream_with_context(chunks), mimetype=XML_MIMETYPE,
-                    headers=_attachment(f"offre-lheo-{now:%Y%m%d}{suffix}.xml"))
+        return Response(render_retraits(found.all_retraits(), meta), mimetype=XML_MIMETYPE,
+                        headers=_attachment(f"retraits-lheo-{started:%Y%m%d}{suffix}.xml"))
+    return Response(stream_with_context(iter_feed(offers, meta, found.all_retraits)), mimetype=XML_MIMETYPE,
+                    headers=headers)
 
 
 @bp.get("/action/<numero>.xml")

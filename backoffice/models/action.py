@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import Numbered, Tracked
 from .organisme import Adresse, Contact, Organisme
-from .referentials import (Certification, Dispositif, EtatRecrutement, Formacode, Modalite,
-                           Niveau, Nsf, Programme)
+from .referentials import (BlocCompetences, Certification, Dispositif, EtatRecrutement, Financeur, Formacode,
+                           Langue, Modalite, ModalitePedagogique, Niveau, Nsf, Programme, PublicVise, Rome)
 
 action_certification = Table(
     "action_certification", db.metadata,
@@ -28,13 +28,39 @@ action_nsf = Table(
     Column("nsf_code", String(5), ForeignKey("nsf.code"), primary_key=True),
 )
 
+action_rome = Table(
+    "action_rome", db.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("rome_code", String(5), ForeignKey("rome.code"), primary_key=True),
+)
+action_public_vise = Table(
+    "action_public_vise", db.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("public_vise_code", String(5), ForeignKey("public_vise.code"), primary_key=True),
+)
+action_langue = Table(
+    "action_langue", db.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("langue_code", String(2), ForeignKey("langue.code"), primary_key=True),
+)
+action_modalite_pedagogique = Table(
+    "action_modalite_pedagogique", db.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("modalite_pedagogique_code", String(5), ForeignKey("modalite_pedagogique.code"), primary_key=True),
+)
+action_bloc_competences = Table(
+    "action_bloc_competences", db.metadata,
+    Column("action_id", ForeignKey("action.id", ondelete="CASCADE"), primary_key=True),
+    Column("bloc_id", ForeignKey("bloc_competences.id"), primary_key=True),
+)
+
 TYPES_ACTION = {"action": "Action", "module": "Module", "accompagnement": "Accompagnement"}
 
 
 class Action(Numbered, Tracked, db.Model):
     __tablename__ = "action"
     numero_prefix = "AF"
-    __history_exclude__ = frozenset({"version_publiee"})
+    __history_exclude__ = frozenset({"version_publiee", "version_source"})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisme_id: Mapped[int] = mapped_column(ForeignKey("organisme.id"))
@@ -58,7 +84,16 @@ class Action(Numbered, Tracked, db.Model):
     sessions_par_an: Mapped[int | None] = mapped_column(Integer)
     periodicite: Mapped[str | None] = mapped_column(String(100))
     entrees_sorties: Mapped[str] = mapped_column(String(1), default="0")
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    parcours: Mapped[str] = mapped_column(String(1), default="1")
+    niveau_entree_obligatoire: Mapped[bool] = mapped_column(Boolean, default=False)
+    prise_en_charge_possible: Mapped[bool] = mapped_column(Boolean, default=False)
+    acces_handicapes: Mapped[str | None] = mapped_column(String(250))
+    modalites_recrutement: Mapped[str | None] = mapped_column(Text)
+    modalites_pedagogiques: Mapped[str | None] = mapped_column(String(200))
+    validation_blocs: Mapped[str | None] = mapped_column(String(1))
+    url_formation: Mapped[str | None] = mapped_column(String(400))
+    url_action: Mapped[str | None] = mapped_column(String(400))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     source: Mapped[str | None] = mapped_column(String(60))
     identifiant_externe: Mapped[str | None] = mapped_column(String(100))
     controle: Mapped[str] = mapped_column(String(15), default="en_redaction")
@@ -70,6 +105,7 @@ class Action(Numbered, Tracked, db.Model):
     completude_message: Mapped[str | None] = mapped_column(Text)
     archive_le: Mapped[datetime | None] = mapped_column()
     version_publiee: Mapped[str | None] = mapped_column(Text)
+    version_source: Mapped[str | None] = mapped_column(Text)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     organisme: Mapped[Organisme] = relationship()
@@ -82,6 +118,13 @@ class Action(Numbered, Tracked, db.Model):
     certifications: Mapped[list[Certification]] = relationship(secondary=action_certification)
     formacodes: Mapped[list[Formacode]] = relationship(secondary=action_formacode)
     nsfs: Mapped[list[Nsf]] = relationship(secondary=action_nsf)
+    romes: Mapped[list[Rome]] = relationship(secondary=action_rome, order_by=Rome.code)
+    publics: Mapped[list[PublicVise]] = relationship(secondary=action_public_vise, order_by=PublicVise.code)
+    langues: Mapped[list[Langue]] = relationship(secondary=action_langue, order_by=Langue.code)
+    modalites_pedagogiques_codes: Mapped[list[ModalitePedagogique]] = relationship(
+        secondary=action_modalite_pedagogique, order_by=ModalitePedagogique.code)
+    blocs: Mapped[list[BlocCompetences]] = relationship(secondary=action_bloc_competences,
+                                                        order_by=BlocCompetences.code)
     sessions: Mapped[list["Session"]] = relationship(
         back_populates="action", cascade="all, delete-orphan", order_by="Session.date_debut")
 
@@ -115,9 +158,14 @@ class Session(Numbered, Tracked, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("action.id", ondelete="CASCADE"))
     date_debut: Mapped[date] = mapped_column(Date)
+    debut_precision: Mapped[str] = mapped_column(String(5), default="jour")
     date_fin: Mapped[date] = mapped_column(Date)
-    lieu_id: Mapped[int | None] = mapped_column(ForeignKey("adresse.id", ondelete="SET NULL"))
-    duree_totale: Mapped[Decimal] = mapped_column(Numeric(7, 1))
+    fin_precision: Mapped[str] = mapped_column(String(5), default="jour")
+    lieu_id: Mapped[int | None] = mapped_column(ForeignKey("adresse.id"))
+    adresse_inscription_id: Mapped[int | None] = mapped_column(ForeignKey("adresse.id"))
+    adresse_information_id: Mapped[int | None] = mapped_column(ForeignKey("adresse.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    duree_totale: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))
     heures_centre: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))
     heures_entreprise: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))
     modalite_code: Mapped[str] = mapped_column(ForeignKey("modalite.code"), default="presentiel")
@@ -129,12 +177,32 @@ class Session(Numbered, Tracked, db.Model):
     unites_centre: Mapped[int | None] = mapped_column(Integer)
     unites_entreprise: Mapped[int | None] = mapped_column(Integer)
     etat_recrutement_code: Mapped[str] = mapped_column(ForeignKey("etat_recrutement.code"), default="1")
+    rythme_formation: Mapped[str | None] = mapped_column(Text)
+    modalites_alternance: Mapped[str | None] = mapped_column(Text)
+    prix_total_ttc: Mapped[Decimal | None] = mapped_column(Numeric(9, 2))
+    prix_horaire_ttc: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    frais_restants: Mapped[str | None] = mapped_column(String(200))
+    detail_prise_en_charge: Mapped[str | None] = mapped_column(String(600))
+    modalites_inscription: Mapped[str | None] = mapped_column(String(255))
+    inscription_debut: Mapped[str | None] = mapped_column(String(8))  # LHEO date AAAAMMJJ
+    inscription_fin: Mapped[str | None] = mapped_column(String(8))
+    dates_information: Mapped[str | None] = mapped_column(String(26))  # up to 3 LHEO dates, comma-separated
+    url_session: Mapped[str | None] = mapped_column(String(400))
+    formateur_siret: Mapped[str | None] = mapped_column(String(14))
+    formateur_raison_sociale: Mapped[str | None] = mapped_column(String(250))
+    formateur_uai: Mapped[str | None] = mapped_column(String(8))
     archivee: Mapped[bool] = mapped_column(Boolean, default=False)
     identifiant_externe: Mapped[str | None] = mapped_column(String(100))  # LHEO import
+    action_externe: Mapped[str | None] = mapped_column(String(100))  # the LHEO <action> it came in
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     action: Mapped[Action] = relationship(back_populates="sessions")
-    lieu: Mapped[Adresse | None] = relationship()
+    lieu: Mapped[Adresse | None] = relationship(foreign_keys=[lieu_id])
+    adresse_inscription: Mapped[Adresse | None] = relationship(foreign_keys=[adresse_inscription_id])
+    adresse_information: Mapped[Adresse | None] = relationship(foreign_keys=[adresse_information_id])
+    contact: Mapped[Contact | None] = relationship()
+    financeurs: Mapped[list["SessionFinanceur"]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionFinanceur.financeur_code")
     modalite: Mapped[Modalite] = relationship()
     dispositif: Mapped[Dispositif | None] = relationship()
     etat_recrutement: Mapped[EtatRecrutement] = relationship()
@@ -147,3 +215,20 @@ class Session(Numbered, Tracked, db.Model):
 
     def __str__(self):
         return self.numero or "Nouvelle session"
+
+
+class SessionFinanceur(db.Model):
+    """LHEO organisme-financeur of a session, with the number of places it funds."""
+    __tablename__ = "session_financeur"
+    __history__ = True
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    financeur_code: Mapped[str] = mapped_column(ForeignKey("financeur.code"), primary_key=True)
+    nb_places: Mapped[int | None] = mapped_column(Integer)
+
+    session: Mapped[Session] = relationship(back_populates="financeurs")
+    financeur: Mapped[Financeur] = relationship()
+
+    def __str__(self):
+        places = f" ({self.nb_places} places)" if self.nb_places is not None else ""
+        return f"{self.financeur or self.financeur_code}{places}"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..actor import current_actor
 from ..rules import format_numero
 from .base import Numbered, Tracked
+from .diffusion import Suppression
 from .history import History
 
 BOOKKEEPING = frozenset({"created_at", "updated_at", "last_actor", "version_id"})
@@ -115,6 +116,31 @@ def _record_history(session: Session, _flush_context) -> None:
             row(obj, "delete", message="Suppression")
     if rows:
         session.connection().execute(insert(History), rows)
+    _record_suppressions(session, now)
+
+
+def _suppression(obj) -> dict | None:
+    """What partners may hold of a deleted record (backoffice/export/changes.py reads it)."""
+    name = getattr(obj, "__tablename__", None)
+    if name == "action":
+        if obj.version_publiee is None:  # never published: no partner holds it
+            return None
+        return {"numero": obj.numero, "action_id": obj.id, "organisme_id": obj.organisme_id}
+    if name == "session":
+        return {"numero": obj.numero, "action_id": obj.action_id, "organisme_id": None}
+    if name in ("contact", "adresse"):
+        return {"numero": None, "action_id": None, "organisme_id": obj.organisme_id}
+    return None
+
+
+def _record_suppressions(session: Session, now) -> None:
+    rows = []
+    for obj in session.deleted:
+        values = _suppression(obj)
+        if values is not None:
+            rows.append({"entity": obj.__tablename__, "entity_key": _key(obj), "at": now, **values})
+    if rows:
+        session.connection().execute(insert(Suppression), rows)
 
 
 def install() -> None:

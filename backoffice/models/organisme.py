@@ -1,5 +1,7 @@
 """Organisme (fiche organisme) with its carnet d'adresses and carnet de contacts."""
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from decimal import Decimal
+
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -12,7 +14,7 @@ ETATS_ORGANISME = {"brouillon": "Brouillon", "valide": "Validé", "refuse": "Ref
 class Organisme(Numbered, Tracked, db.Model):
     __tablename__ = "organisme"
     numero_prefix = "OF"
-    __history_exclude__ = frozenset({"justificatif_path"})
+    __history_exclude__ = frozenset({"justificatif_path", "version_source"})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     siret: Mapped[str | None] = mapped_column(String(14))
@@ -33,6 +35,9 @@ class Organisme(Numbered, Tracked, db.Model):
     code_postal: Mapped[str | None] = mapped_column(String(10))
     ville: Mapped[str | None] = mapped_column(String(100))
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    code_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.code_insee"))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(8, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     adresse_postale_differente: Mapped[bool] = mapped_column(Boolean, default=False)
     postale_complement_service: Mapped[str | None] = mapped_column(String(100))
     postale_complement_batiment: Mapped[str | None] = mapped_column(String(100))
@@ -52,6 +57,7 @@ class Organisme(Numbered, Tracked, db.Model):
     formation_foad_uniquement: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(String(60))
     identifiant_externe: Mapped[str | None] = mapped_column(String(100))
+    version_source: Mapped[str | None] = mapped_column(Text)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     type_financeur: Mapped[Financeur | None] = relationship()
@@ -91,10 +97,16 @@ class Adresse(Tracked, db.Model):
     ville: Mapped[str] = mapped_column(String(100))
     departement_code: Mapped[str | None] = mapped_column(ForeignKey("departement.code"))
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    code_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.code_insee"))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(8, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     organisme: Mapped[Organisme] = relationship(back_populates="adresses")
     departement: Mapped[Departement | None] = relationship()
     region: Mapped[Region | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     def __str__(self):
         return f"{self.libelle} - {self.code_postal} {self.ville}"
@@ -115,8 +127,11 @@ class Contact(Tracked, db.Model):
     courriel: Mapped[str | None] = mapped_column(String(254))
     diffusable: Mapped[bool] = mapped_column(Boolean, default=True)
     principal: Mapped[bool] = mapped_column(Boolean, default=False)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     organisme: Mapped[Organisme] = relationship(back_populates="contacts")
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     def __str__(self):
         return " ".join(p for p in (self.prenom, self.nom) if p)

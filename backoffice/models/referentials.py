@@ -1,5 +1,5 @@
 """Referentials: seeded from the LHEO code tables, editable by admins."""
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -137,10 +137,13 @@ class Certification(db.Model):
     sigle: Mapped[str | None] = mapped_column(String(40))
     niveau_code: Mapped[str | None] = mapped_column(ForeignKey("niveau.code"))
     eligible_cpf: Mapped[bool] = mapped_column(Boolean, default=False)
+    code_cpf: Mapped[str | None] = mapped_column(String(10))
     premiere_session: Mapped[int | None] = mapped_column(Integer)
     derniere_session: Mapped[int | None] = mapped_column(Integer)
     etat: Mapped[str] = mapped_column(String(10), default="active")
     niveau: Mapped[Niveau | None] = relationship()
+    blocs: Mapped[list["BlocCompetences"]] = relationship(
+        back_populates="certification", cascade="all, delete-orphan", order_by="BlocCompetences.code")
 
     @property
     def code(self) -> str:
@@ -150,7 +153,70 @@ class Certification(db.Model):
         return f"{self.code} - {self.intitule}"
 
 
+class BlocCompetences(db.Model):
+    """A bloc de compétences of a certification (RNCP34930BC01)."""
+    __tablename__ = "bloc_competences"
+    __history__ = True
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certification_id: Mapped[int] = mapped_column(ForeignKey("certification.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    libelle: Mapped[str] = mapped_column(String(500))
+    certification: Mapped[Certification] = relationship(back_populates="blocs")
+
+    def __str__(self):
+        return f"{self.code} - {self.libelle}"
+
+
+class PublicVise(_CodeLabel, db.Model):
+    __tablename__ = "public_vise"
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    libelle: Mapped[str] = mapped_column(String(200))
+
+
+class ModalitePedagogique(_CodeLabel, db.Model):
+    __tablename__ = "modalite_pedagogique"
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    libelle: Mapped[str] = mapped_column(String(200))
+
+
+class Langue(db.Model):
+    __tablename__ = "langue"
+    __history__ = True
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    libelle: Mapped[str] = mapped_column(String(100))
+
+    def __str__(self):
+        return self.libelle
+
+
+class Rome(_CodeLabel, db.Model):
+    __tablename__ = "rome"
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    libelle: Mapped[str] = mapped_column(String(200))
+
+
+class Commune(db.Model):
+    """A commune of the Code officiel géographique; its region decides the perimeter."""
+    __tablename__ = "commune"
+    code_insee: Mapped[str] = mapped_column(String(5), primary_key=True)
+    nom: Mapped[str] = mapped_column(String(100))
+    departement_code: Mapped[str] = mapped_column(ForeignKey("departement.code"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
+    departement: Mapped[Departement] = relationship()
+
+    def __str__(self):
+        return f"{self.nom} ({self.code_insee})"
+
+
+commune_code_postal = Table(
+    "commune_code_postal", db.metadata,
+    Column("code_postal", String(5), primary_key=True),
+    Column("code_insee", String(5), ForeignKey("commune.code_insee", ondelete="CASCADE"), primary_key=True),
+)
+
+
 __all__ = [
     "Role", "IdentifierCounter", "Region", "Departement", "Niveau", "Nsf", "Formacode", "Financeur",
-    "Modalite", "EtatRecrutement", "Dispositif", "Programme", "Certification",
+    "Modalite", "EtatRecrutement", "Dispositif", "Programme", "Certification", "BlocCompetences",
+    "PublicVise", "ModalitePedagogique", "Langue", "Rome", "Commune", "commune_code_postal",
 ]

@@ -140,7 +140,7 @@ def test_certification_frozen_once_diffusable_and_cpf_derived(client, make):
     assert re.search(r'col-eligible_cpf">\s*Oui', listing)
 
     db.session.execute(Action.__table__.update().where(Action.id == action.id)
-                       .values(controle="vise", publication="diffusable"))
+                       .values(controle="vise", publication="diffusable", version_publiee="{}"))
     db.session.commit()
     page = client.get(f"/admin/actions/edit/?id={action.id}").get_data(as_text=True)
     assert 'name="certifications"' not in page and 'id="certifications-gelees"' in page

@@ -134,7 +134,8 @@ def test_changes_since_a_date_and_withdrawals(app, client, make):
     assert numeros(root, "formation") == [recent.numero]
     withdrawn = [e.text for e in root.findall("l:extras[@info='retraits']/l:extra", NS)]
     assert withdrawn == [gone.numero]
-    assert client.get("/lheo/offre.xml?depuis=2999-01-01", headers=headers).status_code == 204
+    nothing = client.get("/lheo/offre.xml?depuis=2999-01-01", headers=headers)
+    assert nothing.status_code == 200 and b"<retraits" in nothing.data and b"<formation" not in nothing.data
     bad = client.get("/lheo/offre.xml?depuis=hier", headers=headers)
     assert bad.status_code == 400 and "AAAA-MM-JJ" in bad.get_data(as_text=True)
 
@@ -168,7 +169,8 @@ def test_fiche_export_without_session_says_why(app, client, make, login_as):
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_cli_export_writes_a_valid_file(app, make, tmp_path):
-    """flask lheo-export --output writes the feed; --depuis limits it; nothing to write: no file."""
+    """flask lheo-export --output writes the feed; --depuis limits it (nothing changed: a <retraits>
+    document without any withdrawal)."""
     first = simple_offer(make)
     second = simple_offer(make)
     out = tmp_path / "offre.xml"
@@ -178,7 +180,7 @@ def test_cli_export_writes_a_valid_file(app, make, tmp_path):
     assert numeros(root, "formation") == [first.numero, second.numero]
     empty = tmp_path / "vide.xml"
     result = app.test_cli_runner().invoke(args=["lheo-export", "--output", str(empty), "--depuis", "2999-01-01"])
-    assert result.exit_code == 0 and not empty.exists() and "Aucune offre" in result.output
+    assert result.exit_code == 0 and b"<retraits" in empty.read_bytes() and "0 formation" in result.output
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

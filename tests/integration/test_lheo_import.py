@@ -83,10 +83,7 @@ def test_changed_feed_updates_and_sends_back_to_control(app, client, make):
     report = import_lheo(BytesIO(feed), "of-systeme")
     assert report.counts["sessions_creees"] == 2
     action = db.session.scalar(select(Action).where(Action.identifiant_externe == "FORM-1"))
-    # visé before the published version was stored: the import must freeze the visé content
-    action.controle, action.publication, action.vise_le = "vise", "diffusable", utcnow()
-    save(action)
-    assert action.version_publiee is None
+    publish(action)
     changed = feed.replace(b"Soudure TIG", b"Soudure TIG et MIG").replace(
         b'<session numero="S-2">', b'<session numero="S-3">')
     report = import_lheo(BytesIO(changed), "of-systeme")

@@ -8,7 +8,6 @@ from backoffice.models import (Action, Adresse, Certification, Contact, Departem
                                Session, User, action_certification, action_formacode, action_nsf, user_organisme)
 from backoffice.passwords import verify_password
 from backoffice.workflow import Controle, EtatFiche, Publication
-from seeds import extract_lheo
 from seeds.csvfiles import read_rows
 from seeds.demo import DEMO_PASSWORD, PRE_INSCRITS, load_demo
 from seeds.demo_actions import DEMO_STATES
@@ -21,7 +20,9 @@ CSV_OF_TABLE = {"region": "regions.csv", "departement": "departements.csv", "niv
                 "nsf": "nsf.csv", "formacode": "formacodes.csv", "financeur": "financeurs.csv",
                 "modalite": "modalites.csv", "etat_recrutement": "etats_recrutement.csv",
                 "dispositif": "dispositifs.csv", "programme": "programmes.csv",
-                "certification": "certifications.csv"}
+                "certification": "certifications.csv", "public_vise": "publics_vises.csv",
+                "modalite_pedagogique": "modalites_pedagogiques.csv", "langue": "langues.csv", "rome": "romes.csv",
+                "commune": "communes.csv"}
 
 
 def _counts(db) -> dict[str, int]:
@@ -139,9 +140,3 @@ def test_the_demo_base_is_coherent(db_session, demo):
     assert any(s.annees_apprentissage == "1,2" and s.duree_cycle and s.niveau_bac and s.rythme for s in apprentices)
     # dates spread over last year, this year and next year
     assert len({s.date_debut.year for s in sessions} | {s.date_fin.year for s in sessions}) == 3
-
-
-def test_the_lheo_derived_csv_files_are_up_to_date():
-    if not (extract_lheo.DEFAULT_LHEO / extract_lheo.GML_23).exists():
-        pytest.skip("shared/lheo absent: nothing to compare with")
-    assert extract_lheo.main(["--check"]) == 0

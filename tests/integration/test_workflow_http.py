@@ -37,7 +37,9 @@ SPOT_CHECKS = {
 
 
 def _set_state(action, state):
-    db.session.execute(text("UPDATE action SET controle = :c, publication = :p, etat_fiche = :f WHERE id = :i"),
+    # a diffusable action has a published version (schema.sql): the state is forced with one
+    db.session.execute(text("UPDATE action SET controle = :c, publication = :p, etat_fiche = :f, "
+                            "version_publiee = coalesce(version_publiee, '{}') WHERE id = :i"),
                        {"c": state[0], "p": state[1], "f": state[2], "i": action.id})
     db.session.commit()
 

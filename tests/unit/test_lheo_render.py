@@ -1,7 +1,8 @@
 """The LHEO renderer alone (pure): escaping, lengths, defaults, grouping, address lines."""
 from lxml import etree
 
-from backoffice.export.lheo import address_lines, group_sessions, render_document
+from backoffice.export.feed import render_document
+from backoffice.export.lheo import address_lines, group_sessions
 from backoffice.export.lheo_format import NON_RENSEIGNE, clean, lheo_date, parse_lheo_date
 from backoffice.lheo_import.parser import split_lines
 from tests.lheo_helpers import NS, assert_valid

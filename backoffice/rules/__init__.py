@@ -1,0 +1,69 @@
+"""Business rules of the back-office, as pure functions (no Flask, no SQLAlchemy).
+
+Source: SPEC sections 2, 4 and 5 and the user FAQ. Every validator returns a French,
+user-facing message (str) when the value is refused, or None when it is valid. Validators
+refuse blank values too: callers skip optional fields (e.g. the UAI of an organisme that is
+not an apprenticeship centre) when blank. One module per kind of rule; every name is
+importable from `backoffice.rules`.
+"""
+from .accounts import login_base, make_login
+from .identifiers import (
+                          NUMERO_PREFIX,
+                          UAI_LETTERS,
+                          format_numero,
+                          normalize_siret,
+                          normalize_uai,
+                          parse_numero,
+                          uai_letter,
+                          validate_nda,
+                          validate_siret,
+                          validate_uai,
+)
+from .locks import CONTRACTUAL_FIELDS, locked_fields, locked_violations, parse_lock_policy
+from .offer import (
+                          ACCOMPAGNEMENT_MANDATORY,
+                          ACTION_MANDATORY,
+                          SESSION_MANDATORY,
+                          URL_MAX,
+                          find_doublon,
+                          is_cpf,
+                          missing_fields,
+                          normalize_title,
+                          title_warning,
+                          validate_url,
+)
+from .perimeter import (
+                          CARIF_OREF_MAP_URL,
+                          IDF_DEPARTEMENTS,
+                          JUSTIFICATIF_MAX_BYTES,
+                          JUSTIFICATION_REQUIRED,
+                          MODALITES,
+                          PERIMETER_REFUSAL,
+                          check_registration_perimeter,
+                          check_session_dates,
+                          check_session_place,
+                          departement_of,
+                          is_in_idf,
+                          validate_justificatif,
+)
+from .robot import (
+                          INACTIVATION_DAYS,
+                          REMINDER_DAYS_BEFORE,
+                          archiving_date,
+                          inactivation_date,
+                          latest_end_archived_by,
+                          latest_end_reminded_by,
+                          reminder_date,
+)
+
+__all__ = [
+    "login_base", "make_login", "NUMERO_PREFIX", "UAI_LETTERS", "format_numero", "normalize_siret",
+    "normalize_uai", "parse_numero", "uai_letter", "validate_nda", "validate_siret", "validate_uai",
+    "CONTRACTUAL_FIELDS", "locked_fields", "locked_violations", "parse_lock_policy", "ACCOMPAGNEMENT_MANDATORY",
+    "ACTION_MANDATORY", "SESSION_MANDATORY", "URL_MAX", "find_doublon", "is_cpf", "missing_fields",
+    "normalize_title", "title_warning", "validate_url", "CARIF_OREF_MAP_URL", "IDF_DEPARTEMENTS",
+    "JUSTIFICATIF_MAX_BYTES", "JUSTIFICATION_REQUIRED", "MODALITES", "PERIMETER_REFUSAL",
+    "check_registration_perimeter", "check_session_dates", "check_session_place", "departement_of", "is_in_idf",
+    "validate_justificatif", "INACTIVATION_DAYS", "REMINDER_DAYS_BEFORE", "archiving_date", "inactivation_date",
+    "latest_end_archived_by", "latest_end_reminded_by", "reminder_date",
+]

@@ -1,0 +1,100 @@
+"""The perimeter of the regional base (SPEC section 4): Ile-de-France, the justificatif, places
+and dates of sessions."""
+from __future__ import annotations
+
+from datetime import date
+
+IDF_DEPARTEMENTS = ("75", "77", "78", "91", "92", "93", "94", "95")
+_OVERSEAS = frozenset("971 972 973 974 975 976 984 986 987 988".split())
+CARIF_OREF_MAP_URL = "https://reseau.intercariforef.org/lassociation-intercariforef#toc-carte-des-carif-oref"
+# FAQ: "ce document doit peser moins de 1Mo". Mo read as the SI mégaoctet, 10**6
+# bytes (not 2**20), "moins de" as strictly less: the stricter reading, so no
+# accepted file can be too big under either reading of "1 Mo".
+JUSTIFICATIF_MAX_BYTES = 1_000_000
+
+PERIMETER_REFUSAL = (
+    "Non, vous ne pouvez pas vous référencer sur DOKELIO Ile-de-France. "
+    "Dokelio Ile-de-France, la base de données régionale de l'offre de formation "
+    "professionnelle, concerne uniquement un périmètre régional, celui de l'Ile-de-France. "
+    "Veuillez-vous rapprocher du Carif-Oref de votre région : " + CARIF_OREF_MAP_URL
+)
+JUSTIFICATION_REQUIRED = (
+    "Votre organisme est situé hors Ile-de-France : vous devez joindre un justificatif "
+    "de type convention de formation précisant un lieu de formation en présentiel "
+    "francilien (en anonymisant impérativement le document s'il contient des informations "
+    "concernant un individu ; cf. RGPD). Ce document doit être au format PDF et peser "
+    "moins de 1 Mo. Sans ce document, nous ne pourrons pas accepter votre inscription."
+)
+
+
+def departement_of(code_postal) -> str | None:
+    """Département of a French 5-digit postal code ('20090' -> '2A', '97400' -> '974')."""
+    if not isinstance(code_postal, str):
+        return None
+    cp = code_postal.strip()
+    if len(cp) != 5 or not cp.isascii() or not cp.isdigit():
+        return None
+    head = cp[:2]
+    if head == "20":
+        return "2A" if int(cp) < 20200 else "2B"
+    if head in ("97", "98"):  # overseas: 971-976 (975 St-Pierre), Pacific 984-988; 980 = Monaco
+        return cp[:3] if cp[:3] in _OVERSEAS else None
+    return None if head in ("00", "96", "99") else head
+
+
+def is_in_idf(code_postal) -> bool:
+    """True iff the postal code is in one of the 8 départements of Ile-de-France."""
+    return departement_of(code_postal) in IDF_DEPARTEMENTS
+
+
+def check_registration_perimeter(code_postal_siege, offers_presentiel_in_idf: bool,
+                                 foad_only: bool, has_justification: bool) -> str | None:
+    """Pré-inscription (FAQ section 2); a missing or foreign postal code counts as outside IDF."""
+    if is_in_idf(code_postal_siege):
+        return None
+    if foad_only or not offers_presentiel_in_idf:
+        return PERIMETER_REFUSAL
+    if not has_justification:
+        return JUSTIFICATION_REQUIRED
+    return None
+
+
+def validate_justificatif(head: bytes, size: int) -> str | None:
+    """The uploaded justification: a PDF (magic bytes) of less than 1 Mo."""
+    if size <= 0 or not head:
+        return "Le justificatif est vide."
+    if size >= JUSTIFICATIF_MAX_BYTES:
+        return "Le justificatif doit peser moins de 1 Mo."
+    if not head.startswith(b"%PDF-"):
+        return "Le justificatif doit être au format PDF."
+    return None
+
+
+MODALITES = ("presentiel", "mixte", "foad")
+
+
+def check_session_place(modalite: str, code_postal: str | None) -> str | None:
+    """A présentiel or mixte session needs a training place in Ile-de-France."""
+    if modalite not in MODALITES:
+        return "La modalité de formation doit être présentiel, mixte ou à distance (FOAD)."
+    if modalite == "foad":
+        return None
+    if code_postal is None or not str(code_postal).strip():
+        return "Un lieu de formation est obligatoire pour une session en présentiel ou mixte."
+    dep = departement_of(code_postal)
+    if dep is None:
+        return "Le code postal du lieu de formation n'est pas valide."
+    if dep not in IDF_DEPARTEMENTS:
+        return (f"Le lieu de formation est situé dans le département {dep} : seules les "
+                "formations ayant lieu en Ile-de-France (départements "
+                + ", ".join(IDF_DEPARTEMENTS) + ") peuvent être référencées.")
+    return None
+
+
+def check_session_dates(date_debut: date | None, date_fin: date | None) -> str | None:
+    """Both dates are required and the end is not before the start."""
+    if date_debut is None or date_fin is None:
+        return "Les dates de début et de fin de la session sont obligatoires."
+    if date_fin < date_debut:
+        return "La date de fin doit être postérieure ou égale à la date de début."
+    return None
