@@ -18,6 +18,7 @@ from backoffice.models import (Action, Certification, Dispositif, Formacode, Nsf
 from backoffice.models.listeners import utcnow
 from backoffice.services import publication
 
+from .demo_lheo import add_blocs, enrich_action, enrich_session
 from .demo_organismes import lieu, principal_contact
 
 # (contrôle, publication, état de la fiche)
@@ -166,10 +167,22 @@ def _action(spec: A, organisme: Organisme, refs: _Refs, year: int, now: datetime
         **state_stamps(spec.state, now),
     )
     action.certifications = [cert] if cert else []
+    add_blocs(refs.db, action.certifications)
     action.nsfs = [refs.get(Nsf, code) for code in spec.nsf]
     action.formacodes = [refs.get(Formacode, code) for code in spec.formacodes]
     action.sessions = [_session(s, organisme, refs, year) for s in spec.sessions]
+    enrich_action(refs.db, action, organisme)
+    for rank, session in enumerate(action.sessions):
+        enrich_session(session, action, organisme, rank)
     return action
+
+
+def _pending_edit(action: Action) -> None:
+    """What the organisme changed after the visa of a REVISED demo action: the documentaliste's
+    diff shows it while partners keep the published version."""
+    action.objectif = (action.objectif or "") + " Nouveau : préparation renforcée à l'épreuve orale."
+    first = min(action.sessions, key=lambda s: s.date_debut)
+    first.date_fin = first.date_fin + timedelta(days=14)
 
 
 def build_actions(db: DbSession, organismes: dict[str, Organisme], specs: list[A]) -> list[Action]:
@@ -193,5 +206,7 @@ def build_actions(db: DbSession, organismes: dict[str, Organisme], specs: list[A
         for action in diffusable:
             action.publication = "diffusable"
             publication.publish(action)
+            if (action.controle, action.publication, action.etat_fiche) == REVISED:
+                _pending_edit(action)
     db.flush()
     return built

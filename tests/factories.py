@@ -6,7 +6,7 @@ from decimal import Decimal
 from backoffice.actor import SYSTEM, acting_as
 from backoffice.extensions import db
 from backoffice.models import (Action, Adresse, Certification, Contact, Dispositif, Organisme, Programme,
-                               Session, User)
+                               PublicVise, Session, User)
 from backoffice.passwords import hash_password
 from backoffice.services import publication
 
@@ -37,14 +37,16 @@ class Factory:
     def organisme(self, **kw) -> Organisme:
         n = next(_counter)
         values = dict(raison_sociale=f"Organisme de test {n}", nom_usuel=f"OF Test {n}",
-                      siret=_SIRETS[n % len(_SIRETS)], code_postal="75011", ville="Paris", region_code="11",
+                      siret=_SIRETS[n % len(_SIRETS)], nda=f"117{n:08d}", code_postal="75011", ville="Paris",
+                      region_code="11", code_insee="75056", numero_voie="10", voie="rue de la Roquette",
                       etat="valide", courriel=f"contact{n}@of-test.fr")
         values.update(kw)
         return _save(Organisme(**values))
 
     def adresse(self, organisme: Organisme, **kw) -> Adresse:
         values = dict(organisme=organisme, libelle="Site principal", code_postal="75011", ville="Paris",
-                      departement_code="75", region_code="11", voie="rue de la Roquette", numero_voie="12")
+                      departement_code="75", region_code="11", code_insee="75056", voie="rue de la Roquette",
+                      numero_voie="12")
         values.update(kw)
         return _save(Adresse(**values))
 
@@ -77,6 +79,8 @@ class Factory:
                       contenu="Contenu de l'action", resultats_attendus="Attestation de fin de formation",
                       niveau_sortie_code="4", type="action")
         values.update(kw)
+        if "publics" not in values:  # LHEO requires a public visé code to diffuse: "tout public"
+            values["publics"] = [db.session.get(PublicVise, "83056")]
         if values.get("publication") == "diffusable" and not values.get("version_publiee"):
             # a diffusable action always has its published version (schema.sql): the content it
             # has once numbered (a test that adds sessions afterwards publishes again:
@@ -94,7 +98,7 @@ class Factory:
     def session(self, action: Action, **kw) -> Session:
         start = kw.pop("date_debut", date(2027, 1, 4))
         values = dict(action=action, date_debut=start, date_fin=start + timedelta(days=90),
-                      duree_totale=Decimal("350"), modalite_code="presentiel")
+                      duree_totale=Decimal("350"), modalite_code="presentiel", rythme_formation="Temps plein")
         values.update(kw)
         if "lieu" not in values and "lieu_id" not in values:
             values["lieu"] = action.organisme.adresses[0] if action.organisme.adresses else self.adresse(action.organisme)

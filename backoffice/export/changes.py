@@ -26,8 +26,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, cast, select, union
 from sqlalchemy.orm import Session as OrmSession
 
-from ..models import (Action, Contact, History, Organisme, Session, Suppression, action_bloc_competences,
-                      action_certification)
+from ..models import (
+    Action,
+    Contact,
+    History,
+    Organisme,
+    Session,
+    Suppression,
+    action_bloc_competences,
+    action_certification,
+)
 from ..workflow import Controle, Publication
 from . import lheo_data
 
@@ -43,7 +51,7 @@ MOTIFS = {  # why a formation left the feed, as the partner reads it
     "archivee": "Action archivée",
     "a_supprimer": "Action à supprimer (inactive)",
     "retiree": "Action retirée de la diffusion",
-    "sans_session": "Plus aucune session en cours",
+    "hors_flux": "Plus aucune session en cours, ou offre incomplète pour LHEO",
     "supprimee": "Action supprimée",
     "session_archivee": "Session archivée ou supprimée",
 }
@@ -123,9 +131,9 @@ class Changes:
             yield offer
 
     def all_retraits(self) -> list[Retrait]:
-        """Every withdrawal, once `offers()` is consumed: the changed diffusable actions that
-        rendered nothing (no live session left) are withdrawn formations too."""
-        empty = [Retrait("formation", n, "sans_session") for n in self.diffusable.values() if n not in self.rendered]
+        """Every withdrawal, once `offers()` is consumed: the changed diffusable actions the full
+        feed leaves out (no live session left, incomplete) are withdrawn formations too."""
+        empty = [Retrait("formation", n, "hors_flux") for n in self.diffusable.values() if n not in self.rendered]
         return sorted(self.retraits + empty, key=lambda r: (r.type != "formation", r.numero))
 
 

@@ -5,14 +5,40 @@ import sys
 
 import click
 from flask import Flask
+from sqlalchemy import select
 
 from ..extensions import db
+from ..models import Action
 from ..models.listeners import utcnow
 from . import changes, lheo_data
 from .feed import render_retraits, write_feed
 
 
 def register(app: Flask) -> None:
+    @app.cli.command("backfill-published")
+    def backfill_published():
+        """Enregistre la version publiée des actions diffusables qui n'en ont pas, ou dont la version
+        date d'avant les adresses et contacts intégrés : ce que les partenaires voient déjà."""
+        from ..actor import SYSTEM, acting_as
+        from ..services.publication import backfill, needs_backfill
+        from ..workflow import Publication
+        done, last = 0, ""
+        with acting_as(SYSTEM):
+            while True:
+                actions = db.session.scalars(select(Action).where(Action.publication == Publication.DIFFUSABLE,
+                                                                  Action.numero > last)
+                                             .order_by(Action.numero).limit(500)).all()
+                if not actions:
+                    break
+                last = actions[-1].numero
+                for action in actions:
+                    if needs_backfill(action):
+                        backfill(action)
+                        done += 1
+                db.session.commit()
+                db.session.expunge_all()
+        click.echo(f"{done} version(s) publiée(s) enregistrée(s) ou mise(s) au format actuel.")
+
     @app.cli.command("lheo-export")
     @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, writable=True),
                   help="Fichier XML à écrire (« - » pour la sortie standard).")

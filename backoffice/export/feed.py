@@ -59,7 +59,8 @@ def iter_feed(offers: Iterable[dict], meta: Iterable[tuple[str, str]] = (),
         _serialize(_extras_node("flux", [(k, v, {}) for k, v in meta]), parts, "  ")
     withdrawn = retraits() if retraits is not None else []
     if withdrawn:
-        _serialize(_extras_node("retraits", [(r.type, r.numero, {"ref": r.motif, **({"tag": r.formation}
+        # <extra info="formation" ref="motif">AF_...</extra>; a session's formation in @numero
+        _serialize(_extras_node("retraits", [(r.type, r.numero, {"ref": r.motif, **({"numero": r.formation}
                                                                                       if r.formation else {})})
                                              for r in withdrawn]), parts, "  ")
     parts.append("</lheo>\n")

@@ -1,153 +1,119 @@
-"""LHEO 2.3 documents from plain dicts: one <formation> per action, written incrementally.
+"""LHEO 2.3 <formation> elements from plain dicts: what partners receive of an offer.
 
 Pure functions: no database, no Flask. `backoffice.export.lheo_data` turns rows into the
-"offer" dicts rendered here (shape documented on `render_formation`); the feed is a generator
-of text chunks, one formation rendered at a time, so memory does not grow with the base.
+"offer" dicts rendered here (shape documented on `render_formation`); backoffice.export.feed
+writes whole documents, one formation at a time.
 
-Mapping choices (LHEO has one <action> per place/modality/hours; the back-office keeps those
-per session):
-- <formation numero="AF_..."> is the back-office action; its sessions are grouped into LHEO
-  <action numero="AF_..."> elements by (modalité, lieu, heures, durée du cycle, rythme), each
-  <session numero="SE_...">, ordered by start date.
-- <organisme-formation-responsable numero="OF_...">, identifiers only in @numero.
+Mapping (LHEO holds place, modality, hours, price... per <action>; the back-office holds them per
+session):
+- <formation numero="AF_..."> is the back-office action (an action de formation, a module or an
+  accompagnement); what describes the training as a whole (public visé, conditions,
+  organisation pédagogique, languages, recruitment, accessibility, url-action) is the same in
+  each of its LHEO actions;
+- its sessions are grouped into LHEO <action numero="AC_..."> elements by everything LHEO holds
+  per action (`group_key`): sessions that share it share one <action>, whose number is that of
+  its oldest session with the prefix AC_ (stable while that session stays in it);
+- <session numero="SE_...">, <organisme-formation-responsable numero="OF_...">;
+- the supplier's own identifiers of an imported offer are given back in <extras info="source">;
 - fields LHEO has no element for go in <extras info="dokelio"> (cercle 3).
-- a contact is written only when it is diffusable (the caller passes None otherwise); with no
-  diffusable contact, the organisme's own coordinates stand in (LHEO requires a contact).
+No placeholder is ever written: an element LHEO requires and the offer lacks makes the offer
+incomplete (`gaps`); the feed leaves such an offer out, and the workflow refuses to submit or
+visa an action that would be (backoffice/services/action_facts.py).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
-from .lheo_format import (APPRENTISSAGE_CODE, AUCUNE, DEFAULTS, EXTRAS_INFO, LIMITS, NON_RENSEIGNE, NS,
-                          PARCOURS_GROUPE, PARCOURS_MODULARISE, PROFESSIONNALISATION_CODE, SANS_LIGNE,
-                          TYPE_ALTERNANCE_APPRENTISSAGE,
-                          TYPE_CYCLE_APPRENTISSAGE, clean, decimal_text, flag, hours_text, is_whole,
-                          lheo_date, pays_code, rncp_code, rs_code)
+from .lheo_format import (
+    AUCUNE,
+    LIMITS,
+    PARCOURS_GROUPE,
+    clean,
+    decimal_text,
+    flag,
+    hours_text,
+    is_whole,
+    lheo_date,
+    rncp_code,
+    rs_code,
+)
+from .lheo_parts import (
+    adresse,
+    coordonnees,
+    extras,
+    organisme,
+    organisme_gaps,
+    postal,
+    siret,
+    source_extras,
+    text,
+    uai,
+    web,
+)
+from .lheo_session import VALIDATION_BLOCS_CODES, inscription_address, is_alternance
+from .lheo_session import session as render_session
 from .xmltext import node as _node
-from .xmltext import serialize as _serialize
 from .xmltext import sub as _sub
 
 FORMACODE_VERSION = "V13"  # the seeded Formacode descriptors are those of edition 13
-PUBLIC_VISE_VERSION = "V10"  # dict-public-vise-formacode-V10
+PUBLIC_VISE_VERSION = "V10"  # dict-public-vise-formacode-V10 (seeds/data/publics_vises.csv)
+MODALITE_PEDAGOGIQUE_VERSION = "V10"  # dict-modalites-pedagogiques-formacodes-V10
 # dict-financeurs keys (xs:enumeration of code-financeur)
 FINANCEUR_CODES = frozenset("0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20".split())
 NIVEAU_CODES = frozenset("0 1 2 3 4 5 6 7 8 11 12 13 14 15 16 17 18".split())
-ETAT_RECRUTEMENT_CODES = frozenset({"1", "2", "3"})
 MODALITE_CODES = frozenset({"0", "1", "2"})
+PARCOURS_CODES = frozenset({"1", "2", "3", "4"})
+NIVEAU_ENTREE_NON_COMMUNIQUE = "0"  # dict-niveaux: "information non communiquée", a code of LHEO's own
+SANS_ALTERNANCE = "Sans alternance"  # modalites-alternance of a session with no period in a company
+ACTION_PREFIX = "AC_"
+MAX_FINANCEURS = 8
 
 
-def _text(parent, tag: str, value, default: str | None = None, limit_key: str | None = None) -> None:
-    """A text element, cleaned and cut to its LHEO length; the default (or nothing) when blank."""
-    text = clean(value, LIMITS.get(limit_key or tag))
-    if text is None:
-        text = default
-    if text is not None:
-        _sub(parent, tag, text)
+# ------------------------------------------------------------------ completeness
+
+def gaps(offer: dict) -> list[str]:
+    """What LHEO requires and the offer lacks, as the French labels a user fixes (empty: the offer
+    can be written). One home for "complete enough to be diffused": the feed and the workflow
+    guards both ask here."""
+    action, org = offer["action"], offer["organisme"]
+    missing = [label for key, label in (("intitule", "Intitulé"), ("objectif", "Objectif"),
+                                        ("resultats_attendus", "Résultats attendus"), ("contenu", "Contenu"))
+               if clean(action.get(key)) is None]
+    if not offer.get("publics"):
+        missing.append("Public visé (au moins un code)")
+    if offer.get("blocs") and action.get("validation_blocs") not in VALIDATION_BLOCS_CODES:
+        missing.append("Validation des blocs de compétences")
+    if not offer.get("sessions"):
+        missing.append("Au moins une session non archivée")
+    for session in offer.get("sessions") or ():
+        where = f"Session {session.get('numero') or 'nouvelle'}"
+        if clean(session.get("rythme_formation")) is None:
+            missing.append(f"{where} : rythme de la formation")
+        if is_alternance(session) and clean(session.get("modalites_alternance")) is None:
+            missing.append(f"{where} : modalités de l'alternance")
+        if inscription_address(session, org) is None:
+            missing.append(f"{where} : adresse d'inscription complète (voie, code postal, ville)")
+        if session.get("formateur_siret") and (siret(session["formateur_siret"]) is None
+                                               or clean(session.get("formateur_raison_sociale")) is None):
+            missing.append(f"{where} : organisme formateur (SIRET valide et raison sociale)")
+    return missing + organisme_gaps(org)
 
 
-def _extras(parent, values: Iterable[tuple[str, object]]) -> None:
-    """<extras info="dokelio"><extra info="name">value</extra>... for the non-empty values."""
-    items = [(name, clean(value, LIMITS["extra"])) for name, value in values]
-    items = [(name, value) for name, value in items if value is not None]
-    if items:
-        extras = _sub(parent, "extras", info=EXTRAS_INFO)
-        for name, value in items:
-            _sub(extras, "extra", value, info=name)
+# ------------------------------------------------------------------ sessions and LHEO actions
 
-
-def _numtels(parent, tag: str, numbers: Iterable) -> None:
-    numbers = [n for n in (clean(x, LIMITS["numtel"]) for x in numbers) if n]
-    if numbers:
-        el = _sub(parent, tag)
-        for number in numbers[:3]:
-            _sub(el, "numtel", number)
-
-
-def address_lines(adr: dict) -> list[str]:
-    """The address lines of LHEO (max 4 × 50 characters), from the back-office fields in order."""
-    street = " ".join(p for p in (clean(adr.get("numero_voie")), clean(adr.get("voie"))) if p)
-    parts = (adr.get("complement_service"), adr.get("complement_batiment"), street, adr.get("lieu_dit"))
-    return [line for line in (clean(p, LIMITS["ligne"]) for p in parts) if line][:4]
-
-
-def _postal_ok(adr: dict | None) -> bool:
-    cp = (adr or {}).get("code_postal") or ""
-    return len(cp.strip()) == 5 and clean((adr or {}).get("ville")) is not None
-
-
-def _adresse(parent, adr: dict, denomination: bool = True, cache: dict | None = None) -> None:
-    """<adresse> of a place or an organisme; built once per formation, then shared (`cache`)."""
-    key = (id(adr), denomination)
-    if cache is not None and key in cache:
-        parent[2].append(cache[key])  # the same (finished) subtree, serialized twice
-        return
-    el = _sub(parent, "adresse")
-    if cache is not None:
-        cache[key] = el
-    if denomination:
-        _text(el, "denomination", adr.get("libelle"))
-    for line in address_lines(adr) or [SANS_LIGNE]:
-        _sub(el, "ligne", line)
-    _sub(el, "codepostal", adr["code_postal"].strip())
-    _text(el, "ville", adr.get("ville"))
-    dep = (adr.get("departement_code") or "").strip()
-    if 2 <= len(dep) <= 3:
-        _sub(el, "departement", dep)
-    region = (adr.get("region_code") or "").strip()
-    if len(region) == 2:
-        _sub(el, "region", region)
-    pays = pays_code(adr.get("pays"))
-    if pays:
-        _sub(el, "pays", pays)
-
-
-def _coordonnees(parent, person: dict | None, org: dict) -> None:
-    """<coordonnees> of a diffusable contact, or of the organisme itself when there is none."""
-    coord = _sub(parent, "coordonnees")
-    if person is not None:
-        _text(coord, "nom", person.get("nom"))
-        _text(coord, "prenom", person.get("prenom"))
-        for line in (person.get("fonction"), person.get("autre_fonction")):
-            _text(coord, "ligne", line)
-        _numtels(coord, "telfixe", [person.get("telephone")])
-        _numtels(coord, "portable", [person.get("mobile")])
-        _numtels(coord, "fax", [person.get("telecopie")])
-        _text(coord, "courriel", person.get("courriel"))
-        return
-    _numtels(coord, "telfixe", [org.get("telephone")])
-    _text(coord, "courriel", org.get("courriel"))
-
-
-def _organisme(parent, org: dict, contact: dict | None) -> None:
-    el = _sub(parent, "organisme-formation-responsable", numero=org["numero"])
-    nda = (org.get("nda") or "").strip()
-    _sub(el, "numero-activite", nda if len(nda) == 11 else DEFAULTS["numero-activite"])
-    siret = (org.get("siret") or "").strip()
-    _sub(_sub(el, "SIRET-organisme-formation"), "SIRET",
-         siret if len(siret) == 14 and siret.isdigit() else DEFAULTS["SIRET"])
-    _text(el, "nom-organisme", org.get("nom_usuel") or org.get("raison_sociale"))
-    _text(el, "raison-sociale", org.get("raison_sociale"))
-    coord = _sub(_sub(el, "coordonnees-organisme"), "coordonnees")
-    if _postal_ok(org):
-        _adresse(coord, org, denomination=False)
-    _numtels(coord, "telfixe", [org.get("telephone"), org.get("autre_telephone")])
-    _numtels(coord, "fax", [org.get("telecopie")])
-    _text(coord, "courriel", org.get("courriel"))
-    site = clean(org.get("site_internet"), LIMITS["urlweb"])
-    if site and len(site) >= 3:
-        _sub(_sub(coord, "web"), "urlweb", site)
-    _coordonnees(_sub(el, "contact-organisme"), contact, org)
-    uai = (org.get("uai") or "").strip()
-    if len(uai) == 8:
-        _sub(_sub(el, "code-UAI-organisme-formation"), "code-UAI", uai)
+def _address_key(adr: dict | None) -> tuple:
+    return tuple(sorted((k, v) for k, v in adr.items() if k != "id")) if adr else ()
 
 
 def group_key(session: dict) -> tuple:
-    """Sessions sharing this key share one LHEO <action> (its place, modality and hours)."""
-    lieu = session.get("lieu") or {}
-    return (session.get("modalite") or "0", lieu.get("id"), decimal_text(session.get("duree_totale")),
-            decimal_text(session.get("heures_centre")), decimal_text(session.get("heures_entreprise")),
-            session.get("duree_cycle"), clean(session.get("rythme")))
+    """Sessions sharing this key share one LHEO <action>: everything LHEO holds per action."""
+    return (session.get("modalite") or "0", _address_key(session.get("lieu")),
+            _address_key(session.get("adresse_information")),
+            *(decimal_text(session.get(k)) for k in ("duree_totale", "heures_centre", "heures_entreprise",
+                                                     "prix_total_ttc", "prix_horaire_ttc")),
+            *(clean(session.get(k)) for k in ("rythme", "rythme_formation", "modalites_alternance", "frais_restants",
+                                              "detail_prise_en_charge", "dates_information", "formateur_siret",
+                                              "formateur_raison_sociale", "formateur_uai", "action_externe")),
+            session.get("duree_cycle"),
+            tuple((f.get("financeur_code"), f.get("nb_places")) for f in session.get("financeurs") or ()))
 
 
 def group_sessions(sessions: list[dict]) -> list[list[dict]]:
@@ -158,97 +124,142 @@ def group_sessions(sessions: list[dict]) -> list[list[dict]]:
     return list(groups.values())
 
 
-def _cycle(parent, session: dict) -> None:
-    """Apprenticeship data (SPEC section 4) in LHEO's <cycle>/<alternance>."""
-    dispositif = session.get("dispositif") or {}
-    if dispositif.get("code") == PROFESSIONNALISATION_CODE:
-        return  # LHEO's cycle types are formation initiale and apprentissage only
-    if not (dispositif.get("apprentissage") or dispositif.get("code") == APPRENTISSAGE_CODE):
+def action_numero(sessions: list[dict]) -> str:
+    """AC_ + the digits of the group's oldest session number (SE_ numbers never come back)."""
+    return ACTION_PREFIX + min(s["numero"] for s in sessions).split("_", 1)[1]
+
+
+def _lheo_dates(text_value: str | None) -> list[str]:
+    return [d for d in (part.strip() for part in (text_value or "").split(",")) if d]
+
+
+def _financeurs(parent, sessions: list[dict], offer: dict) -> None:
+    """organisme-financeur: the session's funders with their places; for a conventionnée action
+    without any, the financeur of its programme."""
+    rows = [f for f in sessions[0].get("financeurs") or () if str(f.get("financeur_code")) in FINANCEUR_CODES]
+    if not rows:
+        programme = offer.get("programme") or {}
+        if str(programme.get("financeur_code")) in FINANCEUR_CODES:
+            rows = [{"financeur_code": programme["financeur_code"], "nb_places": None}]
+    for row in rows[:MAX_FINANCEURS]:
+        el = _sub(parent, "organisme-financeur")
+        _sub(el, "code-financeur", str(row["financeur_code"]))
+        if row.get("nb_places") is not None:
+            _sub(el, "nb-places-financees", str(int(row["nb_places"])))
+
+
+def _formateur(parent, session: dict) -> None:
+    number = siret(session.get("formateur_siret"))
+    name = clean(session.get("formateur_raison_sociale"), LIMITS["raison-sociale"])
+    if number is None or name is None:
         return
-    cycle = _sub(parent, "cycle")
-    _sub(cycle, "type-cycle", TYPE_CYCLE_APPRENTISSAGE)
-    years = sorted({y.strip() for y in (session.get("annees_apprentissage") or "").split(",") if y.strip()})
-    for year in years:
-        _sub(cycle, "annee-cycle", year)
-    alternance = _sub(cycle, "alternance")
-    _sub(alternance, "type-alternance", TYPE_ALTERNANCE_APPRENTISSAGE)
-    centre, entreprise = session.get("unites_centre"), session.get("unites_entreprise")
-    if centre is not None and entreprise is not None:
-        rythme = _sub(alternance, "rythme-alternance")
-        _sub(rythme, "unite-rythme-alternance", DEFAULTS["unite-rythme-alternance"])
-        _sub(rythme, "unites-entreprise", str(int(entreprise)))
-        _sub(rythme, "unites-centre", str(int(centre)))
+    el = _sub(parent, "organisme-formateur")
+    _sub(_sub(el, "SIRET-formateur"), "SIRET", number)
+    _sub(el, "raison-sociale-formateur", name)
+    code = uai(session.get("formateur_uai"))
+    if code:
+        _sub(_sub(el, "code-UAI-formateur"), "code-UAI", code)
 
 
-def _session(parent, session: dict, org: dict, cache: dict) -> None:
-    el = _sub(parent, "session", numero=session["numero"])
-    periode = _sub(el, "periode")
-    _sub(periode, "debut", lheo_date(session["date_debut"]))
-    _sub(periode, "fin", lheo_date(session["date_fin"]))
-    inscription = _sub(el, "adresse-inscription")
-    lieu = session.get("lieu")
-    if _postal_ok(lieu):
-        _adresse(inscription, lieu, cache=cache)
-    elif _postal_ok(org):
-        _adresse(inscription, org, denomination=False, cache=cache)
-    else:  # LHEO requires an address: say it is unknown rather than invent one
-        _adresse(inscription, {"code_postal": "00000", "ville": DEFAULTS["rythme-formation"]},
-                 denomination=False)
-    etat = str(session.get("etat_recrutement_code") or "")
-    if etat in ETAT_RECRUTEMENT_CODES:
-        _sub(el, "etat-recrutement", etat)
-    _cycle(el, session)
-    dispositif = session.get("dispositif") or {}
-    _extras(el, [("dispositif", dispositif.get("code")), ("niveau-bac", session.get("niveau_bac"))])
+def _price(value, limit: int) -> str | None:
+    """A price in euros as LHEO's short strings hold it ("1250", "12.5")."""
+    price = decimal_text(value)
+    return price if price is not None and len(price) <= limit else None
 
 
-def _lheo_action(parent, action: dict, sessions: list[dict], offer: dict, cache: dict) -> None:
-    first = sessions[0]
-    el = _sub(parent, "action", numero=action["numero"])
-    _text(el, "rythme-formation", first.get("rythme"), DEFAULTS["rythme-formation"])
-    _sub(el, "code-public-vise", DEFAULTS["code-public-vise"], ref=PUBLIC_VISE_VERSION)
-    _text(el, "info-public-vise", action.get("public_vise"))
-    _sub(el, "niveau-entree-obligatoire", DEFAULTS["niveau-entree-obligatoire"])
-    _sub(el, "modalites-alternance", DEFAULTS["modalites-alternance"])
+def _lheo_action(parent, sessions: list[dict], offer: dict, cache: dict) -> None:
+    action, first = offer["action"], sessions[0]
+    el = _sub(parent, "action", numero=action_numero(sessions))
+    text(el, "rythme-formation", first.get("rythme_formation"))
+    for code in (offer.get("publics") or ())[:10]:
+        _sub(el, "code-public-vise", code, ref=PUBLIC_VISE_VERSION)
+    text(el, "info-public-vise", action.get("public_vise"))
+    _sub(el, "niveau-entree-obligatoire", flag(action.get("niveau_entree_obligatoire")))
+    alternance = clean(first.get("modalites_alternance"), LIMITS["modalites-alternance"])
+    _sub(el, "modalites-alternance", alternance or SANS_ALTERNANCE)
     modalite = str(first.get("modalite") or "0")
     _sub(el, "modalites-enseignement", modalite if modalite in MODALITE_CODES else "0")
-    _text(el, "conditions-specifiques", action.get("conditions_specifiques"), AUCUNE)
-    _sub(el, "prise-en-charge-frais-possible", flag(action.get("conventionnee")))
+    # LHEO's own rule: "s'il n'y a pas de conditions spécifiques, préciser 'aucune'"
+    _sub(el, "conditions-specifiques", clean(action.get("conditions_specifiques"),
+                                             LIMITS["conditions-specifiques"]) or AUCUNE)
+    _sub(el, "prise-en-charge-frais-possible", flag(action.get("prise_en_charge_possible")))
     lieu = first.get("lieu")
-    if _postal_ok(lieu):
-        _adresse(_sub(_sub(el, "lieu-de-formation"), "coordonnees"), lieu, cache=cache)
+    if postal(lieu):
+        adresse(_sub(_sub(el, "lieu-de-formation"), "coordonnees"), lieu, cache=cache)
     _sub(el, "modalites-entrees-sorties", "1" if str(action.get("entrees_sorties")) == "1" else "0")
+    web(el, "url-action", action.get("url_action"))
     if first.get("duree_cycle"):
         _sub(el, "duree-cycle", str(int(first["duree_cycle"])))
     for session in sessions:
-        _session(el, session, offer["organisme"], cache)
-    hours = {"nombre-heures-centre": first.get("heures_centre"),
-             "nombre-heures-entreprise": first.get("heures_entreprise"),
-             "nombre-heures-total": first.get("duree_totale")}
-    for tag, value in hours.items():
-        text = hours_text(value)
-        if text is not None:
-            _sub(el, tag, text)
+        render_session(el, session, offer, cache)
+    if postal(first.get("adresse_information")):
+        adresse(_sub(el, "adresse-information"), first["adresse_information"], cache=cache)
+    for day in _lheo_dates(first.get("dates_information"))[:3]:
+        _sub(_sub(el, "date-information"), "date", day)
+    text(el, "acces-handicapes", action.get("acces_handicapes"))
+    for code in (offer.get("langues") or ())[:5]:
+        _sub(el, "langue-formation", code)
+    text(el, "modalites-recrutement", action.get("modalites_recrutement"))
+    text(el, "modalites-pedagogiques", action.get("modalites_pedagogiques"))
+    for code in (offer.get("modalites_pedagogiques") or ())[:5]:
+        _sub(el, "code-modalite-pedagogique", code, ref=MODALITE_PEDAGOGIQUE_VERSION)
+    text(el, "frais-restants", first.get("frais_restants"))
+    for tag, value, limit in (("prix-horaire-TTC", first.get("prix_horaire_ttc"), 6),
+                              ("prix-total-TTC", first.get("prix_total_ttc"), 10)):
+        price = _price(value, limit)
+        if price is not None:
+            _sub(el, tag, price)
+    for tag, key in (("nombre-heures-centre", "heures_centre"), ("nombre-heures-entreprise", "heures_entreprise"),
+                     ("nombre-heures-total", "duree_totale")):
+        hours = hours_text(first.get(key))
+        if hours is not None:
+            _sub(el, tag, hours)
+    text(el, "detail-conditions-prise-en-charge", first.get("detail_prise_en_charge"))
     _sub(el, "conventionnement", flag(action.get("conventionnee")))
+    _formateur(el, first)
+    _financeurs(el, sessions, offer)
     programme = offer.get("programme") or {}
-    if str(programme.get("financeur_code")) in FINANCEUR_CODES:
-        _sub(_sub(el, "organisme-financeur"), "code-financeur", str(programme["financeur_code"]))
-    exact = [(f"{name}-exacte", decimal_text(value)) for name, value in
-             (("duree-totale", first.get("duree_totale")), ("heures-centre", first.get("heures_centre")),
-              ("heures-entreprise", first.get("heures_entreprise"))) if not is_whole(value)]
-    _extras(el, [("programme", programme.get("code")), *exact])
+    exact = [(f"{name}-exacte", decimal_text(first.get(key))) for name, key in
+             (("duree-totale", "duree_totale"), ("heures-centre", "heures_centre"),
+              ("heures-entreprise", "heures_entreprise")) if not is_whole(first.get(key))]
+    extras(el, [("programme", programme.get("code")), *exact])
+    source_extras(el, action.get("source"), first.get("action_externe"))
+
+
+# ------------------------------------------------------------------ formation
+
+def _certification(parent, cert: dict) -> None:
+    el = _sub(parent, "certification")
+    code_cpf = clean(cert.get("code_cpf"))
+    for tag, value in (("code-RNCP", rncp_code(cert.get("code_rncp"))),
+                       ("code-CERTIFINFO", str(cert["certifinfo"]) if cert.get("certifinfo") else None),
+                       ("code-RS", rs_code(cert.get("code_rs"))),
+                       ("code-CPF", code_cpf if code_cpf and 4 <= len(code_cpf) <= 10 else None)):
+        if value:
+            _sub(el, tag, value)
+
+
+def certified(offer: dict) -> list[dict]:
+    """The certifications LHEO can name (an RNCP, RS or Certif Info code), at most 5."""
+    certifications = [c for c in offer.get("certifications") or ()
+                      if rncp_code(c.get("code_rncp")) or rs_code(c.get("code_rs")) or c.get("certifinfo")]
+    return sorted(certifications, key=_cert_key)[:5]
 
 
 def render_formation(offer: dict) -> list:
-    """One <formation> (a node tree for `to_xml`) from an offer dict.
+    """One <formation> (a node tree for xmltext) from a complete offer dict (`gaps(offer)` empty).
 
-    offer = {"action": action columns (numero, intitule, objectif, ..., dates ISO or objects),
-             "certifications": [{code_rncp, code_rs, certifinfo, eligible_cpf}],
-             "formacodes": [code], "nsfs": [code], "programme": {code, financeur_code} | None,
+    offer = {"action": the published content of the action (backoffice/services/publication.py),
+             "certifications": [{id, code_rncp, code_rs, certifinfo, code_cpf, intitule, eligible_cpf}],
+             "blocs": [{id, certification_id, code, libelle}],
+             "formacodes", "nsfs", "romes", "publics", "langues", "modalites_pedagogiques": [code],
+             "programme": {code, financeur_code} | None,
              "contact": diffusable contact dict | None, "organisme": organisme columns,
              "organisme_contact": diffusable contact dict | None,
-             "sessions": [session columns + "modalite" (LHEO code), "lieu" (adresse dict | None),
-                          "dispositif" ({code, apprentissage} | None)]}  -- at least one session.
+             "sessions": [published session dicts + "modalite" (LHEO code), "lieu",
+                          "adresse_inscription", "adresse_information" (address dicts | None),
+                          "contact" (diffusable | None), "dispositif" ({code, apprentissage} | None),
+                          "financeurs" ([{financeur_code, nb_places}])]}  -- at least one session.
     """
     action = offer["action"]
     attrs = {"numero": action["numero"]}
@@ -262,34 +273,31 @@ def render_formation(offer: dict) -> list:
         _sub(domaine, "code-FORMACODE", code, ref=FORMACODE_VERSION)
     for code in sorted(c for c in offer.get("nsfs") or () if c and len(c) == 3)[:3]:
         _sub(domaine, "code-NSF", code)
-    _text(formation, "intitule-formation", action.get("intitule"), NON_RENSEIGNE)
-    for tag, key in (("objectif-formation", "objectif"), ("resultats-attendus", "resultats_attendus"),
-                     ("contenu-formation", "contenu")):
-        _text(formation, tag, action.get(key), DEFAULTS[tag])
-    certifications = [c for c in offer.get("certifications") or ()
-                      if rncp_code(c.get("code_rncp")) or rs_code(c.get("code_rs")) or c.get("certifinfo")]
+    for code in sorted(c for c in offer.get("romes") or () if c and len(c) == 5)[:5]:
+        _sub(domaine, "code-ROME", code)
+    for tag, key in (("intitule-formation", "intitule"), ("objectif-formation", "objectif"),
+                     ("resultats-attendus", "resultats_attendus"), ("contenu-formation", "contenu")):
+        text(formation, tag, action.get(key))
+    certifications = certified(offer)
     _sub(formation, "certifiante", flag(certifications))
-    _coordonnees(_sub(formation, "contact-formation"), offer.get("contact"), offer["organisme"])
-    _sub(formation, "parcours-de-formation", PARCOURS_MODULARISE if action.get("modulaire") else PARCOURS_GROUPE)
+    coordonnees(_sub(formation, "contact-formation"), offer.get("contact"), offer["organisme"])
+    parcours = str(action.get("parcours") or "")
+    _sub(formation, "parcours-de-formation", parcours if parcours in PARCOURS_CODES else PARCOURS_GROUPE)
     niveau = str(action.get("niveau_entree_code") or "")
-    _sub(formation, "code-niveau-entree", niveau if niveau in NIVEAU_CODES else DEFAULTS["code-niveau-entree"])
-    for cert in sorted(certifications, key=_cert_key)[:5]:
-        el = _sub(formation, "certification")
-        for tag, value in (("code-RNCP", rncp_code(cert.get("code_rncp"))),
-                           ("code-CERTIFINFO", str(cert["certifinfo"]) if cert.get("certifinfo") else None),
-                           ("code-RS", rs_code(cert.get("code_rs")))):
-            if value:
-                _sub(el, tag, value)
+    _sub(formation, "code-niveau-entree", niveau if niveau in NIVEAU_CODES else NIVEAU_ENTREE_NON_COMMUNIQUE)
+    for cert in certifications:
+        _certification(formation, cert)
     niveau = str(action.get("niveau_sortie_code") or "")
     if niveau in NIVEAU_CODES:
         _sub(formation, "code-niveau-sortie", niveau)
-    cache: dict = {}  # the same place is written in <lieu-de-formation> and each <adresse-inscription>
+    web(formation, "url-formation", action.get("url_formation"))
+    cache: dict = {}  # the same address is written in several places of one formation
     for group in group_sessions(offer["sessions"]):
-        _lheo_action(formation, action, group, offer, cache)
-    _organisme(formation, offer["organisme"], offer.get("organisme_contact"))
+        _lheo_action(formation, group, offer, cache)
+    organisme(formation, offer["organisme"], offer.get("organisme_contact"))
     if action.get("type") == "module":
         _sub(formation, "identifiant-module", action["numero"])
-    _extras(formation, [
+    extras(formation, [
         ("type-action", action.get("type")), ("type-accompagnement", action.get("type_accompagnement")),
         ("module-autonome", flag(action.get("module_autonome")) if action.get("type") == "module" else None),
         ("attestation-suivi", flag(action.get("attestation_suivi"))),
@@ -297,6 +305,7 @@ def render_formation(offer: dict) -> list:
         ("sessions-par-an", action.get("sessions_par_an")), ("periodicite", action.get("periodicite")),
         ("eligible-cpf", flag(any(c.get("eligible_cpf") for c in offer.get("certifications") or ()))),
     ])
+    source_extras(formation, action.get("source"), action.get("identifiant_externe"))
     return formation
 
 

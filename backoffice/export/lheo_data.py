@@ -16,16 +16,30 @@ The changes feed ("depuis") lives in backoffice/export/changes.py.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import load_only
 
-from ..models import (Action, Adresse, BlocCompetences, Certification, Contact, Dispositif, Modalite, Organisme,
-                      Programme, Session)
+from ..models import (
+    Action,
+    Adresse,
+    BlocCompetences,
+    Certification,
+    Contact,
+    Dispositif,
+    Modalite,
+    Organisme,
+    Programme,
+    Session,
+)
 from ..services import publication
 from ..workflow import Publication
+from .lheo import gaps
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 _ORG_CACHE_MAX = 1000  # organismes kept between batches (bounded: flat memory)
@@ -182,14 +196,20 @@ def diffusable_offers(engine_or_session, batch_size: int = BATCH_SIZE, ids: list
     """Every diffusable offer by AF_ number, batch after batch (or only the actions of `ids`).
 
     Uses its own ORM session (so it can drop each batch from memory) on the given engine, and
-    reads only the stored published version of each action (load_only)."""
+    reads only the stored published version of each action (load_only). An offer LHEO cannot
+    hold (lheo.gaps: visé before the checks existed) is left out and logged."""
     with own_session(engine_or_session) as session:
         lookups = Lookups(session)
         for actions in _batches(session, batch_size, ids):
             contents = [c for c in (published_content(a) for a in actions) if c is not None]
             batch = offers_from_contents(contents, lookups)
             session.expunge_all()
-            yield from batch
+            for offer in batch:
+                missing = gaps(offer)
+                if missing:
+                    log.warning("%s hors du flux LHEO : %s", offer["action"]["numero"], ", ".join(missing))
+                    continue
+                yield offer
 
 
 def _batches(session: OrmSession, batch_size: int, ids: list[int] | None) -> Iterator[list]:

@@ -70,7 +70,9 @@ LIMITS = {
     "conditions-specifiques": 3000, "info-public-vise": 250, "nom-organisme": 250,
     "raison-sociale": 250, "ligne": 50, "denomination": 255, "nom": 50, "prenom": 50,
     "civilite": 50, "ville": 50, "courriel": 160, "urlweb": 400, "numtel": 25,
-    "extra": 3000,
+    "extra": 3000, "acces-handicapes": 250, "modalites-recrutement": 3000, "modalites-pedagogiques": 200,
+    "frais-restants": 200, "detail-conditions-prise-en-charge": 600, "modalites-inscription": 255,
+    "libelle-bloc": 500, "raison-sociale-formateur": 250,
 }
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")

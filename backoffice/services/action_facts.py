@@ -89,12 +89,23 @@ def mandatory_of(action) -> dict[str, str]:
     return rules.ACCOMPAGNEMENT_MANDATORY if action.type == "accompagnement" else rules.ACTION_MANDATORY
 
 
+def diffusion_gaps(session: DbSession, action) -> list[str]:
+    """What LHEO requires to diffuse the action as it is now and it lacks (French labels): asked
+    of the LHEO writer itself, so that a visé action is always one the feed can hold."""
+    from ..export import lheo, lheo_data  # the export reads services; imported when used
+    with session.no_autoflush:
+        offer = lheo_data.offer_for_action(session, action, current=True)
+    return lheo.gaps(offer) if offer is not None else []
+
+
 def facts(session: DbSession, action) -> W.Facts:
     """The guards' facts, from the record and the database."""
     values = {key: getattr(action, key, None) for key in mandatory_of(action)}
     doublon = doublon_of(session, action)
+    missing = list(rules.missing_fields(values, mandatory_of(action)))
+    missing += [label for label in diffusion_gaps(session, action) if label not in missing]
     return W.Facts(has_active_session=has_active_session(session, action),
-                   missing_fields=rules.missing_fields(values, mandatory_of(action)),
+                   missing_fields=tuple(missing),
                    doublon_of=doublon.numero if doublon else None,
                    conventionnee=bool(action.conventionnee))
 

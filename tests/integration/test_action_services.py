@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from backoffice import workflow as W
 from backoffice.extensions import db
-from backoffice.models import Action, History, Outbox
+from backoffice.models import Action, History, Outbox, PublicVise
 from backoffice.services import actions, publication, sessions
 from backoffice.models import Session as FormationSession
 
@@ -34,7 +34,8 @@ def test_whole_life_of_an_action(make):
     doc = make.user("documentaliste")
     action = actions.create_action(db.session, of_user, Action(organisme=o, intitule="CAP cuisine",
                                                                objectif="o", contenu="c", resultats_attendus="r",
-                                                               niveau_sortie_code="4"))
+                                                               niveau_sortie_code="4",
+                                                               publics=[db.session.get(PublicVise, "83056")]))
     assert action.numero.startswith("AF_") and _state(action) == ("en_redaction", "brouillon", "cree")
     with pytest.raises(W.WorkflowError) as refused:
         actions.submit_action(db.session, of_user, action)
@@ -45,7 +46,8 @@ def test_whole_life_of_an_action(make):
     lieu = make.adresse(o, code_postal="77120", ville="Coulommiers", departement_code="77")
     sess = sessions.create_session(db.session, of_user, action, FormationSession(
         date_debut=date(2027, 1, 4), date_fin=date(2027, 6, 30), duree_totale=900, modalite_code="presentiel",
-        lieu=lieu, dispositif_id=1))
+        lieu=lieu, dispositif_id=1, rythme_formation="Temps plein",
+        modalites_alternance="1 semaine en centre, 2 semaines en entreprise"))
     assert sess.numero.startswith("SE_")
     actions.submit_action(db.session, of_user, action)
     assert _state(action) == ("a_controler", "en_redaction", "cree") and action.soumis_le is not None

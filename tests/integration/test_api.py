@@ -69,7 +69,7 @@ def test_search_filters_and_pagination(app, client, make):
     last = client.get(page["suivant"]).get_json()
     assert last["resultats"][0]["numero"] == paris.numero and last["suivant"] is None
     offer = page["resultats"][0]
-    assert offer["eligible_cpf"] == rich.eligible_cpf and len(offer["sessions"]) == 3
+    assert offer["eligible_cpf"] == rich.eligible_cpf and len(offer["sessions"]) == 4
     for query, parametre in (("par_page=101", "par_page"), ("page=0", "page"), ("debut_apres=demain", "debut_apres"),
                              ("q=" + "x" * 101, "q")):
         bad = client.get(f"/api/v1/offres?{query}")
