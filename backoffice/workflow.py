@@ -4,7 +4,10 @@ Pure Python: services compute the `Facts` the guards need from the database, cal
 and store the returned `State`. SPEC section 3 lives in `TRANSITIONS`, as data; `apply`,
 `allowed_events` and `is_read_only_for` derive from it, so a rule changes in one place.
 Where the SPEC is silent, the choice is commented on its row ("Silent in SPEC").
+What changes states outside a fiche goes through the table too: the Robot's set-based jobs
+select and write `outcomes(event, Actor.ROBOT)`, the LHEO import fires IMPORTER / REIMPORTER.
 """
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -43,6 +46,8 @@ class Event(StrEnum):  # A button of the fiche (or a background job)
     INACTIVER = "inactiver"
     REACTIVER = "reactiver"
     DUPLIQUER = "dupliquer"
+    IMPORTER = "importer"  # an action created from an LHEO feed
+    REIMPORTER = "reimporter"  # the supplier's own content changed on re-import
 
 
 class Actor(StrEnum):
@@ -54,6 +59,7 @@ class Actor(StrEnum):
     SUPPORT = "support"
     ADMIN = "admin"
     ROBOT = "robot"
+    IMPORT = "import_lheo"  # the LHEO import ("Import LHEO" in the history)
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,10 @@ class WorkflowError(Exception):
 
 
 INITIAL_STATE = State(Controle.EN_REDACTION, Publication.BROUILLON, EtatFiche.CREE)
+IMPORTED_STATE = State(Controle.A_CONTROLER, Publication.EN_REDACTION, EtatFiche.CREE)
+# Every combination of the three indicators, reachable or not (the database CHECKs only each one).
+ALL_STATES: tuple[State, ...] = tuple(State(*values) for values in
+                                      itertools.product(Controle, Publication, EtatFiche))
 
 LABELS: dict[str, str] = {
     Controle.EN_REDACTION: "En rédaction",
@@ -121,6 +131,8 @@ EVENT_LABELS: dict[Event, str] = {
     Event.INACTIVER: "Inactivation",  # no button: the Robot's job
     Event.REACTIVER: "Réactiver",
     Event.DUPLIQUER: "DUPLIQUER",
+    Event.IMPORTER: "Import",  # no button: the LHEO import
+    Event.REIMPORTER: "Mise à jour par import",
 }
 
 _ARCHIVED = "L'action de formation a été archivée sur DOKELIO Ile-de-France."
@@ -207,7 +219,7 @@ class Transition:
     allowed_from_text: str  # completes "… n'est possible que …" in the refusal message
     result: Callable[[State, Actor], State]
     guards: tuple[str, ...] = ()
-    locked_for_owner: bool = False  # OWNER refused on Inactif / À supprimer (LOCKED_MESSAGE)
+    locked_for: frozenset[Actor] = frozenset()  # refused on Inactif / À supprimer (LOCKED_MESSAGE)
 
 
 def _workable(state: State) -> bool:
@@ -235,6 +247,11 @@ def _vise(state: State, actor: Actor) -> State:
     return State(Controle.VISE, Publication.DIFFUSABLE, fiche)
 
 
+def _reimported(state: State, actor: Actor) -> State:
+    fiche = EtatFiche.DESARCHIVE if state.fiche is EtatFiche.ARCHIVE else state.fiche
+    return replace(_submitted(state, actor), fiche=fiche)
+
+
 def _reactivated(state: State, actor: Actor) -> State:
     # Silent in SPEC: an archived fiche stays archived (publication Archivé).
     archived = state.fiche is EtatFiche.ARCHIVE
@@ -244,6 +261,8 @@ def _reactivated(state: State, actor: Actor) -> State:
 
 OWNER_AND_DOC = frozenset({Actor.OWNER, Actor.DOCUMENTALISTE})
 DOC = frozenset({Actor.DOCUMENTALISTE})
+OWNER = frozenset({Actor.OWNER})
+IMPORT = frozenset({Actor.IMPORT})
 
 TRANSITIONS: tuple[Transition, ...] = (
     # The state given is ignored: the result is the state of the new action.
@@ -251,13 +270,13 @@ TRANSITIONS: tuple[Transition, ...] = (
                lambda s, a: INITIAL_STATE, ("non_conventionnee_pour_organisme",)),
     # As SPEC: also on an archived fiche; nothing archived is diffused before DESARCHIVER.
     Transition(Event.ENREGISTRER, OWNER_AND_DOC, lambda s: True, "à tout moment", _saved,
-               locked_for_owner=True),
+               locked_for=OWNER),
     # Silent in SPEC: not on an archived fiche nor À supprimer (désarchiver / réactiver first).
     Transition(Event.SOUMETTRE, OWNER_AND_DOC,
                lambda s: (s.controle in (Controle.EN_REDACTION, Controle.A_MODIFIER)
                           and _workable(s)),
                "pour une action En rédaction ou À modifier, non archivée",
-               _submitted, SUBMIT_GUARDS, locked_for_owner=True),
+               _submitted, SUBMIT_GUARDS, locked_for=OWNER),
     # Silent in SPEC: never on an archived fiche (it would be diffused while archived).
     Transition(Event.VISER, DOC,
                lambda s: s.controle is Controle.A_CONTROLER and _workable(s),
@@ -268,17 +287,19 @@ TRANSITIONS: tuple[Transition, ...] = (
                lambda s: s.controle in (Controle.A_CONTROLER, Controle.VISE) and _workable(s),
                "pour une action À contrôler ou Visé, non archivée",
                lambda s, a: replace(s, controle=Controle.A_MODIFIER)),
+    # Silent in SPEC: the Robot leaves Inactif / À supprimer actions alone: they wait for the
+    # team (réactiver or delete), and archiving would replace À supprimer by Archivé.
     Transition(Event.ARCHIVER, frozenset({Actor.OWNER, Actor.DOCUMENTALISTE, Actor.ROBOT}),
                lambda s: s.fiche is not EtatFiche.ARCHIVE, "pour une action non archivée",
                lambda s, a: replace(s, publication=Publication.ARCHIVE, fiche=EtatFiche.ARCHIVE),
-               locked_for_owner=True),
+               locked_for=frozenset({Actor.OWNER, Actor.ROBOT})),
     # The caller then asks "Souhaitez-vous gérer vos sessions ?". Silent in SPEC: like every
-    # change, refused to the OF on Inactif / À supprimer (locked_for_owner).
+    # change, refused to the OF on Inactif / À supprimer.
     Transition(Event.DESARCHIVER, OWNER_AND_DOC,
                lambda s: s.fiche is EtatFiche.ARCHIVE, "pour une action archivée",
                lambda s, a: replace(s, publication=Publication.EN_REDACTION,
                                     fiche=EtatFiche.DESARCHIVE),
-               locked_for_owner=True),
+               locked_for=OWNER),
     # The 120 days since the demande de complétude are checked by the job's query.
     Transition(Event.INACTIVER, frozenset({Actor.ROBOT}),
                lambda s: s.controle is Controle.A_MODIFIER, "pour une action À modifier",
@@ -290,6 +311,18 @@ TRANSITIONS: tuple[Transition, ...] = (
     # a conventionnée action, the copy would be a conventionnée created by an OF (see CREER).
     Transition(Event.DUPLIQUER, OWNER_AND_DOC, lambda s: True, "à tout moment",
                lambda s, a: INITIAL_STATE, ("non_conventionnee_pour_organisme",)),
+    # The state given is ignored. Silent in SPEC: the feed is the supplier's submission, so the
+    # new action goes straight to the control queue; no submit guard, the import keeps what the
+    # feed gives (VISER checks the mandatory fields and the session).
+    Transition(Event.IMPORTER, IMPORT, lambda s: True, "à tout moment",
+               lambda s, a: IMPORTED_STATE),
+    # Fired only when the supplier's own content changed. Silent in SPEC: refused on Inactif /
+    # À supprimer (the team has the hand; the import reports LOCKED_MESSAGE). Otherwise as
+    # SOUMETTRE: À contrôler, a Diffusable action stays Diffusable (partners keep the visé
+    # version until the next visa), Brouillon -> En rédaction; an archived fiche becomes
+    # En rédaction / Désarchivé (the supplier offers it again) and VISER makes it Créé.
+    Transition(Event.REIMPORTER, IMPORT, lambda s: True, "à tout moment", _reimported,
+               locked_for=IMPORT),
 )
 
 TRANSITION_BY_EVENT: dict[Event, Transition] = {t.event: t for t in TRANSITIONS}
@@ -301,7 +334,7 @@ def _refusal(transition: Transition, state: State, actor: Actor) -> str | None:
     """Why `actor` may not fire the transition from `state` (guards aside), or None."""
     if actor not in transition.actors:
         return NOT_ALLOWED_MESSAGE
-    if transition.locked_for_owner and actor is Actor.OWNER and is_locked(state):
+    if actor in transition.locked_for and is_locked(state):
         return LOCKED_MESSAGE
     if not transition.allowed_from(state):
         return (f"L'opération « {EVENT_LABELS[transition.event]} » n'est possible que "
@@ -343,3 +376,15 @@ def allowed_events(state: State, actor: Actor, facts: Facts | None = None) -> li
 def is_read_only_for(state: State, actor: Actor) -> bool:
     """True when `actor` may not save the fiche: derived from the ENREGISTRER row."""
     return _refusal(TRANSITION_BY_EVENT[Event.ENREGISTRER], state, Actor(actor)) is not None
+
+
+def outcomes(event: Event, actor: Actor, facts: Facts = Facts()) -> dict[State, State]:
+    """{state: apply(event, state, actor, facts)} for every state that apply() accepts: what a
+    set-based job (the Robot's SQL) selects, and the state it writes for each."""
+    accepted = {}
+    for state in ALL_STATES:
+        try:
+            accepted[state] = apply(event, state, actor, facts)
+        except WorkflowError:
+            continue
+    return accepted

@@ -39,15 +39,16 @@ def build(conn, sessions: int, actions: int, organismes: int, due_percent: int) 
     x("""INSERT INTO user_organisme (user_id, organisme_id)
          SELECT u.id, 1 + (u.id - 1) %% %s FROM users u WHERE u.identifiant LIKE 'bench%%'""", (organismes,))
     # states by a %% 10: 0-5 Visé/Diffusable, 6 En rédaction/Brouillon, 7 À contrôler, 8 archived, 9 À modifier
+    # a diffusable action always has its published version (schema.sql); the jobs never read it
     x("""INSERT INTO action (numero, organisme_id, intitule, controle, publication, etat_fiche, completude_le,
-                             created_at, updated_at, last_actor)
+                             version_publiee, created_at, updated_at, last_actor)
          SELECT 'AF_' || lpad(a::text, 10, '0'), 1 + a %% %(org)s, 'Action de formation ' || a,
                 (ARRAY['vise','vise','vise','vise','vise','vise','en_redaction','a_controler','vise','a_modifier'])[a %% 10 + 1],
                 (ARRAY['diffusable','diffusable','diffusable','diffusable','diffusable','diffusable','brouillon',
                        'en_redaction','archive','en_redaction'])[a %% 10 + 1],
                 CASE WHEN a %% 10 = 8 THEN 'archive' ELSE 'cree' END,
                 CASE WHEN a %% 10 = 9 THEN %(d)s::timestamp - (a %% 200) * interval '1 day' END,
-                now(), now(), 'Système'
+                CASE WHEN a %% 10 < 6 THEN '{}' END, now(), now(), 'Système'
          FROM generate_series(1, %(n)s) a""", {"org": organismes, "n": actions, "d": D})
     # session i belongs to action 1 + i %% actions; "due" actions only have ends at least 40 days before D
     x("""INSERT INTO session (numero, action_id, date_debut, date_fin, duree_totale, archivee, created_at, updated_at,

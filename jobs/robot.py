@@ -5,6 +5,8 @@ Each job takes the day it runs for (None = today in Paris) and is:
   those rows), an INSERT ... SELECT of outbox rows; no Python loop over the actions;
 - idempotent: its conditions exclude what it already did (archived, inactif) and its e-mails
   carry a dedup_key, so a second run the same day changes nothing and sends nothing;
+- one workflow: the states a job selects, and the state it writes for each, are
+  workflow.outcomes(event, Actor.ROBOT), turned into SQL by sql.state_in / sql.written_state;
 - catching up: its conditions are "due on or before `day`", so after days without a run the
   next run does all that was missed, once.
 Runs of one job are serialised (runtime.lock_job) and recorded in job_run.
@@ -17,16 +19,15 @@ from sqlalchemy import String, cast, func, insert, literal, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from backoffice import rules
+from backoffice import rules, workflow
 from backoffice.models import Action, History, Organisme, Outbox
 from backoffice.models import Session as FormationSession
 
 from . import runtime, sql
 
-# Archivable by the Robot: what workflow.ARCHIVER allows it (any fiche not yet Archivé), except
-# publication À supprimer (Inactif / À supprimer actions wait for the team, who delete or
-# reactivate them; archiving would hide them from that queue).
-ARCHIVABLE_PUBLICATIONS = ("brouillon", "en_redaction", "diffusable")
+# {state before: state after} of the Robot's events, for every state the table lets it change.
+ARCHIVING = workflow.outcomes(workflow.Event.ARCHIVER, workflow.Actor.ROBOT)
+INACTIVATION = workflow.outcomes(workflow.Event.INACTIVER, workflow.Actor.ROBOT)
 
 ARCHIVE_MESSAGE = "Archivage automatique : un mois après la date de fin de la dernière session"
 INACTIVATION_MESSAGE = ("Inactivation automatique : 120 jours après la demande de complétude, "
@@ -39,7 +40,12 @@ _action = Action.__table__
 
 def archivable():
     """The Robot may archive the action (state only; dates are the callers' business)."""
-    return (Action.etat_fiche != "archive") & Action.publication.in_(ARCHIVABLE_PUBLICATIONS)
+    return sql.state_in(ARCHIVING)
+
+
+def inactivable():
+    """The Robot may inactivate the action (state only; the 120 days are the job's business)."""
+    return sql.state_in(INACTIVATION)
 
 
 def last_session_end():
@@ -66,14 +72,14 @@ def _archive(session: Session, day: date, now: datetime) -> dict:
     cutoff = rules.latest_end_archived_by(day)  # last_end <= cutoff  <=>  archiving date <= day
     due = last_session_end().having(func.max(FormationSession.date_fin) <= cutoff)
     due_ids = select(due.subquery().c.action_id)
-    columns, rows = sql.history_rows(ARCHIVE_MESSAGE, now, sql.state_label(publication="archive", fiche="archive"),
-                                     [archivable(), Action.id.in_(due_ids)])
+    new = sql.written_state(ARCHIVING)
+    columns, rows = sql.history_rows(ARCHIVE_MESSAGE, now, sql.state_label(new), [archivable(), Action.id.in_(due_ids)])
     session.execute(insert(_history).from_select(columns, rows))
     changed = session.execute(
         update(_action)
-        .where(_action.c.id.in_(sql.ids_changed_by(ARCHIVE_MESSAGE, now)), _action.c.etat_fiche != "archive")
-        .values(publication="archive", etat_fiche="archive", archive_le=now, updated_at=now,
-                last_actor=sql.ROBOT_LABEL, version_id=_action.c.version_id + 1))
+        .where(_action.c.id.in_(sql.ids_changed_by(ARCHIVE_MESSAGE, now)), archivable())
+        .values(**new, archive_le=now, updated_at=now, last_actor=sql.ROBOT_LABEL,
+                version_id=_action.c.version_id + 1))
     return {"jour": day, "fin_derniere_session_au_plus_tard": cutoff, "archivees": changed.rowcount}
 
 
@@ -123,16 +129,16 @@ def _inactivate(session: Session, day: date, now: datetime) -> dict:
     # Demande made on Paris date C: inactive on C + 120 days, i.e. C <= day - 120, i.e. made
     # before 00:00 (Paris) of day - 119. completude_le is naive UTC.
     before = runtime.paris_midnight_utc(day - timedelta(days=rules.INACTIVATION_DAYS - 1))
+    new = sql.written_state(INACTIVATION)
     columns, rows = sql.history_rows(
-        INACTIVATION_MESSAGE, now, sql.state_label(controle="inactif", publication="a_supprimer"),
-        [Action.controle == "a_modifier", Action.completude_le.is_not(None), Action.completude_le < before])
+        INACTIVATION_MESSAGE, now, sql.state_label(new),
+        [inactivable(), Action.completude_le.is_not(None), Action.completude_le < before])
     session.execute(insert(_history).from_select(columns, rows))
     changed_ids = sql.ids_changed_by(INACTIVATION_MESSAGE, now)
     changed = session.execute(
         update(_action)
-        .where(_action.c.id.in_(changed_ids), _action.c.controle == "a_modifier")
-        .values(controle="inactif", publication="a_supprimer", updated_at=now, last_actor=sql.ROBOT_LABEL,
-                version_id=_action.c.version_id + 1))
+        .where(_action.c.id.in_(changed_ids), inactivable())
+        .values(**new, updated_at=now, last_actor=sql.ROBOT_LABEL, version_id=_action.c.version_id + 1))
     key = (literal("inactivation:") + Action.numero + literal(":")
            + func.substr(cast(Action.completude_le, String), 1, 10))
     recipients = sql.recipients_of_organisme(session, Action.organisme_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, case, cast, func, literal, select
+from sqlalchemy import Integer, String, and_, case, cast, false, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
@@ -20,19 +20,60 @@ from backoffice.services.mail import fiche_url, organisme_users, render_mail
 ROBOT_LABEL = "Robot"
 
 
+# The three indicators: State attribute, column of action, enum (the column is NOT NULL and
+# CHECKed to the enum's values in schema.sql).
+INDICATORS = (("controle", Action.controle, workflow.Controle),
+              ("publication", Action.publication, workflow.Publication),
+              ("fiche", Action.etat_fiche, workflow.EtatFiche))
+
+
 def _labels(enum) -> dict[str, str]:
     return {member.value: workflow.LABELS[member] for member in enum}
 
 
-def state_label(controle=None, publication=None, fiche=None):
-    """SQL for 'Visé / Diffusable / Créé' (workflow.state_label); a given value replaces a column."""
-    def part(column, enum, value):
-        if value is not None:
-            return literal(workflow.LABELS[enum(value)])
-        return func.coalesce(case(_labels(enum), value=column), column)
-    return (part(Action.controle, workflow.Controle, controle) + literal(" / ")
-            + part(Action.publication, workflow.Publication, publication) + literal(" / ")
-            + part(Action.etat_fiche, workflow.EtatFiche, fiche))
+def state_label(new: dict | None = None):
+    """SQL for 'Visé / Diffusable / Créé' (workflow.state_label) of the row, or of the state a
+    job writes: `new` maps a column name to its new value (a string or an SQL expression)."""
+    parts = []
+    for _attr, column, enum in INDICATORS:
+        value = (new or {}).get(column.key, column)
+        parts.append(literal(workflow.LABELS[enum(value)]) if isinstance(value, str)
+                     else func.coalesce(case(_labels(enum), value=value), value))
+    return parts[0] + literal(" / ") + parts[1] + literal(" / ") + parts[2]
+
+
+def _is(state: workflow.State):
+    return and_(*(column == getattr(state, attr).value for attr, column, _enum in INDICATORS))
+
+
+def state_in(states) -> object:
+    """SQL predicate: the row's three indicators are one of `states` (workflow.State).
+
+    When the states are all the combinations of their values per indicator (as the table's rows
+    give), one IN per indicator that is restricted; otherwise one test per state.
+    """
+    states = set(states)
+    chosen = [(column, enum, {getattr(s, attr).value for s in states}) for attr, column, enum in INDICATORS]
+    if not states or len(states) < len(chosen[0][2]) * len(chosen[1][2]) * len(chosen[2][2]):
+        return or_(false(), *(_is(state) for state in sorted(states, key=str)))
+    return and_(true(), *(column.in_(sorted(values)) for column, enum, values in chosen if len(values) < len(enum)))
+
+
+def written_state(moves: dict) -> dict:
+    """What an UPDATE of the rows `state_in(moves)` sets, from {old State: new State}
+    (workflow.outcomes): column name -> value string when every row gets the same, a CASE on the
+    row's state otherwise; an indicator no move changes is left out."""
+    values = {}
+    for attr, column, _enum in INDICATORS:
+        new = {old: getattr(state, attr).value for old, state in moves.items()}
+        if all(getattr(old, attr).value == value for old, value in new.items()):
+            continue
+        if len(set(new.values())) == 1:
+            values[column.key] = next(iter(new.values()))
+        else:
+            values[column.key] = case(*((_is(old), value) for old, value in sorted(new.items(), key=str)),
+                                      else_=column)
+    return values
 
 
 def history_rows(message: str, now: datetime, new_state, where) -> tuple[list[str], object]:

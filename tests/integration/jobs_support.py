@@ -208,7 +208,8 @@ def build_robot_base(make) -> RobotBase:
     action("A4", o1, [(date(2027, 1, 5),), (date(2027, 9, 1), True)], **vise)  # later one is archived
     action("A5", o1, [(date(2026, 10, 1),)], controle="vise", publication="archive", etat_fiche="archive")
     action("A6", o1, [(date(2027, 1, 20),)])  # a draft (En rédaction / Brouillon / Créé)
-    action("A7", o1, [(date(2026, 5, 1),)], controle="inactif", publication="a_supprimer", etat_fiche="cree")
+    action("A7", o1, [(date(2026, 5, 1),)], controle="inactif", publication="a_supprimer",
+           etat_fiche="cree")  # due, but the ARCHIVER row leaves Inactif / À supprimer to the team
     action("A8", o1, [], **vise)  # no session at all: nothing dates its archiving
     action("A9", o3, [(date(2027, 2, 11),)], controle="a_controler", publication="en_redaction",
            etat_fiche="desarchive")  # last day of the reminder window
