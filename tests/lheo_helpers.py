@@ -13,15 +13,14 @@ from backoffice.models.listeners import utcnow
 from backoffice.services import publication
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_XSD = REPO.parent / "shared" / "lheo" / "lheo.xsd"
 VENDORED_XSD = REPO / "backoffice" / "export" / "xsd" / "lheo.xsd"
 NS = {"l": "http://lheo.gouv.fr/2.3"}
 PARTNER_KEY = "cle-partenaire-de-test-0123456789"
 
 
 def xsd() -> etree.XMLSchema:
-    """The LHEO 2.3 schema from ../shared (the contract), else the vendored copy."""
-    return etree.XMLSchema(etree.parse(str(SHARED_XSD if SHARED_XSD.exists() else VENDORED_XSD)))
+    """The LHEO 2.3 schema (the vendored copy, see backoffice/export/xsd/SOURCE.txt)."""
+    return etree.XMLSchema(etree.parse(str(VENDORED_XSD)))
 
 
 def assert_valid(document: bytes) -> etree._Element:

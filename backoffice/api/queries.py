@@ -14,12 +14,20 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..export import lheo_data
-from ..export.lheo_format import decimal_or_none, rncp_code
-from ..models import (Action, Adresse, Certification, Dispositif, EtatRecrutement, Organisme, Session,
-                      action_certification, action_formacode, action_nsf)
+from ..export.lheo import gaps
+from ..models import (
+    Action,
+    Adresse,
+    Certification,
+    Dispositif,
+    Organisme,
+    Session,
+    action_certification,
+    action_formacode,
+    action_nsf,
+)
 from ..rules import parse_numero
-
-MODALITES = {"0": "presentiel", "1": "mixte", "2": "foad"}
+from .offer_json import Labels, offer_json, organisme_json, session_json
 
 
 @dataclass
@@ -93,65 +101,9 @@ def offers_json(db_session, ids: list[int]) -> list[dict]:
                  selectinload(Action.nsfs), selectinload(Action.sessions))))
     contents = [c for c in (lheo_data.published_content(a) for a in actions) if c is not None]
     lookups = lheo_data.Lookups(db_session)
-    labels = EtatLabels(db_session)
-    return [offer_json(o, labels) for o in lheo_data.offers_from_contents(contents, lookups)]
-
-
-class EtatLabels:
-    def __init__(self, db_session):
-        self.etats = dict(db_session.execute(select(EtatRecrutement.code, EtatRecrutement.libelle)).all())
-        self.dispositifs = dict(db_session.execute(select(Dispositif.code, Dispositif.libelle)).all())
-
-
-def _number(value):
-    number = decimal_or_none(value)
-    if number is None:
-        return None
-    return int(number) if number == number.to_integral_value() else float(number)
-
-
-def _iso(value) -> str | None:
-    if value is None:
-        return None
-    return value[:10] if isinstance(value, str) else value.isoformat()[:10]
-
-
-def session_json(s: dict, labels: EtatLabels) -> dict:
-    lieu = s.get("lieu")
-    dispositif = s.get("dispositif")
-    etat = str(s.get("etat_recrutement_code") or "1")
-    return {
-        "numero": s["numero"], "date_debut": _iso(s["date_debut"]), "date_fin": _iso(s["date_fin"]),
-        "duree_totale": _number(s.get("duree_totale")), "heures_centre": _number(s.get("heures_centre")),
-        "heures_entreprise": _number(s.get("heures_entreprise")),
-        "modalite": MODALITES.get(str(s.get("modalite")), "presentiel"),
-        "lieu": {"libelle": lieu.get("libelle"), "code_postal": lieu.get("code_postal"), "ville": lieu.get("ville"),
-                 "departement": lieu.get("departement_code")} if lieu else None,
-        "dispositif": {"code": dispositif["code"], "libelle": labels.dispositifs.get(dispositif["code"])}
-        if dispositif else None,
-        "etat_recrutement": {"code": etat, "libelle": labels.etats.get(etat, "")},
-    }
-
-
-def organisme_json(org: dict) -> dict:
-    return {"numero": org["numero"], "raison_sociale": org["raison_sociale"],
-            "nom": org.get("nom_usuel") or org["raison_sociale"], "siret": org.get("siret"),
-            "code_postal": org.get("code_postal"), "ville": org.get("ville")}
-
-
-def offer_json(offer: dict, labels: EtatLabels) -> dict:
-    action = offer["action"]
-    return {
-        "numero": action["numero"], "intitule": action["intitule"], "objectif": action.get("objectif"),
-        "niveau_sortie": action.get("niveau_sortie_code"), "conventionnee": bool(action.get("conventionnee")),
-        "organisme": organisme_json(offer["organisme"]),
-        "formacodes": sorted(offer["formacodes"]), "nsf": sorted(offer["nsfs"]),
-        "certifications": [{"code_rncp": rncp_code(c.get("code_rncp")), "code_rs": c.get("code_rs"),
-                            "intitule": c.get("intitule")} for c in offer["certifications"]],
-        "eligible_cpf": any(c.get("eligible_cpf") for c in offer["certifications"]),
-        "sessions": [session_json(s, labels) for s in sorted(offer["sessions"],
-                                                             key=lambda s: (_iso(s["date_debut"]), s["numero"]))],
-    }
+    labels = Labels(db_session)
+    # the same offers as the LHEO feed: one it leaves out (lheo.gaps) is not shown here either
+    return [offer_json(o, labels) for o in lheo_data.offers_from_contents(contents, lookups) if not gaps(o)]
 
 
 def session_lookup(db_session, numero: str) -> dict | None:
@@ -166,10 +118,12 @@ def session_lookup(db_session, numero: str) -> dict | None:
     if action is None or action.publication != "diffusable":
         return None
     offer = lheo_data.offer_for_action(db_session, action, current=False)
-    published = [s for s in (offer or {}).get("sessions", ()) if s["numero"] == numero]
+    if offer is None or gaps(offer):
+        return None
+    published = [s for s in offer["sessions"] if s["numero"] == numero]
     if not published:
         return None  # added after the last visa: not visible yet
-    labels = EtatLabels(db_session)
+    labels = Labels(db_session)
     return {**session_json(published[0], labels),
             "action": {"numero": action.numero, "intitule": offer["action"]["intitule"],
                        "organisme": organisme_json(offer["organisme"])}}

@@ -9,7 +9,7 @@ The snapshot holds every piece of content an organisme can change, so that no ed
 partners before the next visa, whichever screen it comes from:
 - every Action column (dates in ISO format, decimals as text) but the two JSON versions;
 - the codes of its collections: "certifications" and "blocs" (ids), "formacodes", "nsfs",
-  "romes", "publics", "langues", "modalites_pedagogiques" (codes);
+  "romes", "publics", "langues", "modalites_pedagogiques_codes" (codes);
 - "contact": the content of the action's contact (its carnet de contacts row), or None;
 - "sessions": one dict per NON-archived session, every Session column plus the content of its
   addresses ("lieu", "adresse_inscription", "adresse_information"), of its "contact", and its
@@ -41,7 +41,7 @@ COLLECTIONS = {  # snapshot key -> (relationship, attribute kept)
     "certifications": ("certifications", "id"), "blocs": ("blocs", "id"),
     "formacodes": ("formacodes", "code"), "nsfs": ("nsfs", "code"), "romes": ("romes", "code"),
     "publics": ("publics", "code"), "langues": ("langues", "code"),
-    "modalites_pedagogiques": ("modalites_pedagogiques_codes", "code"),
+    "modalites_pedagogiques_codes": ("modalites_pedagogiques_codes", "code"),
 }
 SESSION_ADDRESSES = ("lieu", "adresse_inscription", "adresse_information")
 ACTION_SECTION = "Action"
