@@ -9,8 +9,9 @@ import unicodedata
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
-from backoffice.models import Adresse, Contact, Departement, Organisme
-from backoffice.rules import departement_of, uai_letter
+from backoffice.models import Adresse, Contact, Organisme
+from backoffice.rules import uai_letter
+from backoffice.services import communes
 
 
 def make_siret(siren8: str, nic4: str) -> str:
@@ -114,19 +115,24 @@ def email_address(prenom: str, nom: str, domain: str) -> str:
     return f"{local}@{domain}"
 
 
+def _resolved(match, ville: str) -> None:
+    """The demo's addresses name communes of the seeded extract (seeds/data/communes.csv)."""
+    if not match.found:
+        raise ValueError(f"Adresse de démonstration sans commune ({ville}) : {match.message}")
+
+
 def build_organismes(session: Session) -> dict[str, Organisme]:
     """Add the demo organismes, adresses and contacts; return them by key."""
-    regions = {d.code: d.region_code for d in session.query(Departement)}
     built = {}
     for n, spec in enumerate(ORGANISMES):
         spec = dict(spec)
         key, adresses, contacts = spec.pop("key"), spec.pop("adresses"), spec.pop("contacts")
-        organisme = Organisme(region_code=regions[departement_of(spec["code_postal"])], **spec)
+        organisme = Organisme(**spec)
+        _resolved(communes.apply_to_organisme(session, organisme), spec["ville"])
         for libelle, numero, voie, code_postal, ville in adresses:
-            departement = departement_of(code_postal)
-            organisme.adresses.append(Adresse(
-                libelle=libelle, numero_voie=numero, voie=voie, code_postal=code_postal, ville=ville,
-                departement_code=departement, region_code=regions[departement]))
+            adresse = Adresse(libelle=libelle, numero_voie=numero, voie=voie, code_postal=code_postal, ville=ville)
+            _resolved(communes.apply_to_adresse(session, adresse), ville)
+            organisme.adresses.append(adresse)
         for rank, (prenom, nom, fonction, diffusable) in enumerate(contacts):
             organisme.contacts.append(Contact(
                 prenom=prenom, nom=nom, fonction=fonction, diffusable=diffusable, principal=rank == 0,

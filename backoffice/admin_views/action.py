@@ -2,8 +2,11 @@
 
 The list: the three indicators with their legend, search, filters, the dashboard's named lists
 (`?liste=`) and filters (`f_*`). The fiche: header, tabs ACTION / SESSION / MODULES, the
-buttons of the workflow (action_buttons.py). Saving goes through services.actions, which
-enforces the business rules whatever was posted; the form only decides what is shown.
+buttons of the workflow (action_buttons.py), the FAQ's blocks with the LHEO content (coded
+values as "code - libellé", small tables as multiple selects, ROME as an ajax picker, blocs
+of the action's own certifications), and for organisme users its conventionnement and what
+the programme locks. Saving goes through services.actions, which enforces the business rules
+whatever was posted; the form only decides what is shown.
 """
 from __future__ import annotations
 
@@ -16,23 +19,45 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from .. import permissions, workflow as W
+from .. import permissions, rules
+from .. import workflow as W
 from ..extensions import db
 from ..models import Action, Contact
 from ..models.action import eligible_cpf_clause
 from ..security import is_local_path
 from ..services import actions as services
 from ..services import offer_queries as oq
+from ..services import sessions as session_services
 from .action_buttons import ActionButtonsMixin
-from .action_fields import OrganismeBookLoader, ServiceFormMixin, narrow_to_organisme
-from .action_fiche import (ENTREES_SORTIES, FIELDSETS, FORM_COLUMNS, MANDATORY_FIELDS, TYPES, allowed_buttons,
-                           display_value, list_url_at, neighbours, review_rows)
+from .action_fiche import (
+    ENTREES_SORTIES,
+    FIELDSETS,
+    FORM_COLUMNS,
+    MANDATORY_FIELDS,
+    TYPES,
+    allowed_buttons,
+    display_value,
+    list_url_at,
+    neighbours,
+)
+from .action_fields import (
+    OrganismeBookLoader,
+    ServiceFormMixin,
+    StrictSelectMultipleField,
+    certification_blocs,
+    coded_choices,
+    narrow_to_organisme,
+)
 from .base import SecureModelView
 from .dashboard import today_paris
-from .labels import ACTION_DESCRIPTIONS, ACTION_LABELS
+from .labels import ACTION_DESCRIPTIONS, ACTION_LABELS, SESSION_LABELS
 from .list_rows import PER_ROW, icon_link, view_url
+from .review import review_rows
+from .session import FIELDSETS as SESSION_FIELDSETS
+from .session import session_value
 
 LIST_ARGS = "_action_list_args"
+MULTIPLE_SELECTS = ("publics", "modalites_pedagogiques_codes", "langues", "blocs")  # small tables: <select multiple>
 CPF = attrgetter("eligible_cpf")
 
 
@@ -46,6 +71,10 @@ def _indicator(name):
 
 class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
     resource = "action"
+    # the sessions as the SESSION tab and IMPRIMER show them
+    session_fieldsets = SESSION_FIELDSETS
+    session_labels = SESSION_LABELS
+    session_value = staticmethod(session_value)
     optimistic_locking = True
     list_template = "admin/action_list.html"
     create_template = "admin/action_create.html"
@@ -78,17 +107,26 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
     # the CPF column: a sub-select per row in the page's own statement (an export loads the certifications)
     list_extra_columns = {"eligible_cpf": eligible_cpf_clause}
     export_eager_load = ("certifications",)
-    fiche_eager_load = ("organisme", "niveau_entree", "niveau_sortie", "contact", "programme",
-                        "certifications.niveau", "formacodes", "nsfs", "sessions.lieu")
+    # (the sessions' addresses, contacts and funders: the review diff's snapshot reads them)
+    fiche_eager_load = ("organisme", "niveau_entree", "niveau_sortie", "contact", "programme.financeur",
+                        "certifications.niveau", "formacodes", "nsfs", "romes", "publics", "langues",
+                        "modalites_pedagogiques_codes", "blocs", "sessions.lieu", "sessions.adresse_inscription",
+                        "sessions.adresse_information", "sessions.contact", "sessions.financeurs")
     list_load_only = ("numero", "intitule", "controle", "publication", "etat_fiche", "updated_at",
                       "organisme.raison_sociale", "organisme.nom_usuel")
     column_details_exclude_list = ["version_publiee", "version_id"]
     column_export_exclude_list = ["version_publiee", "version_id"]
 
     form_columns = FORM_COLUMNS
-    form_choices = {"type": list(TYPES.items()), "entrees_sorties": ENTREES_SORTIES}
+    form_overrides = {name: StrictSelectMultipleField for name in MULTIPLE_SELECTS}
+    form_choices = {"type": list(TYPES.items()), "entrees_sorties": ENTREES_SORTIES,
+                    "parcours": coded_choices(rules.PARCOURS), "validation_blocs": coded_choices(rules.VALIDATION_BLOCS)}
     form_args = {
         **{name: {"label": ACTION_LABELS[name] + " *"} for name in MANDATORY_FIELDS},
+        "validation_blocs": {"blank_text": "—"},
+        "langues": {"get_label": lambda langue: f"{langue.code} - {langue.libelle}"},
+        # the blocs of the action's own certifications (_adapt_form), never the whole referential
+        "blocs": {"query_factory": list},
         # (the column's length, 255, is checked by Flask-Admin's own French validator)
         "intitule": {"validators": [InputRequired("L'intitulé est obligatoire.")]},
         "sessions_par_an": {"validators": [Optional(), NumberRange(0, 365, "Le nombre de sessions par an va de 0 à 365.")]},
@@ -102,6 +140,7 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
                            "placeholder": "Code RNCP / RS ou intitulé de la certification"},
         "formacodes": {"fields": ["code", "libelle"], "page_size": 20, "placeholder": "Code ou libellé Formacode"},
         "nsfs": {"fields": ["code", "libelle"], "page_size": 20, "placeholder": "Code ou libellé NSF"},
+        "romes": {"fields": ["code", "libelle"], "page_size": 20, "placeholder": "Code ROME ou intitulé du métier"},
         "contact": {"fields": ["nom", "prenom", "courriel"], "page_size": 20,
                     "placeholder": "Nom du contact (carnet de contacts de l'organisme)"},
     }
@@ -196,6 +235,8 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
             parent = self._parent_from_args()
             organisme_id = parent.organisme_id if parent is not None else None
         narrow_to_organisme(self, getattr(form, "contact", None), organisme_id)
+        if "blocs" in form:
+            form.blocs.query_factory = lambda: certification_blocs(action)
         return form
 
     def create_form(self, obj=None):
@@ -307,7 +348,18 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
             can_create_module=bool(model.modulaire) and W.Event.ENREGISTRER in buttons and self.can_create,
             frozen_certifications=form is not None and "certifications" not in form
             and services.is_diffusable(model), cpf=model.eligible_cpf, team_address=services.TEAM_ADDRESS,
+            conventionnement=self.conventionnement(model),
         )
+
+    def conventionnement(self, model) -> dict | None:
+        """For the organisme's users, who cannot change it: is the action conventionnée, under which
+        programme, and which session fields that programme keeps for the CARIF's team."""
+        if permissions.allowed(current_user, "action", "control"):
+            return None
+        programme = model.programme if model.conventionnee else None
+        locked = session_services.lock_policy(current_user, model)
+        return {"conventionnee": bool(model.conventionnee), "programme": programme,
+                "verrouilles": [SESSION_LABELS[name] for name in rules.CONTRACTUAL_FIELDS if name in locked]}
 
     def review(self, model):
         """The review diff, for those who control (documentalistes)."""

@@ -1,55 +1,59 @@
-"""What the action fiche shows besides its form: buttons, neighbours in the list, review diff.
+"""What the action fiche shows besides its form: its blocks, values as text, buttons, neighbours.
 
 - `allowed_buttons`: the workflow's allowed events for this user and this action, filtered by
   the permissions; the fiche shows exactly these and the POST endpoint re-checks them.
 - `neighbours`: PRECEDENT / SUIVANT walk the list the user came from (its URL, carried in
   `url=`, holds the named list, dashboard filters, Flask-Admin filters, search and sort), by
   running that list's own scoped query around the record's position `pos`.
-- `review_rows`: the documentaliste's view of `publication.diff(published, snapshot)`, with
-  labels and values a person reads (codes and ids resolved).
+- `FIELDSETS` and `display_value`: the FAQ's blocks and a field as text (read-only fiche, print).
+The documentaliste's review diff lives in review.py.
 """
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask_login import current_user
-from sqlalchemy import inspect
 from werkzeug.datastructures import MultiDict
 
-from .. import permissions, workflow as W
-from ..extensions import db
+from .. import permissions, rules
+from .. import workflow as W
 from ..models import TYPES_ACTION as TYPES
-from ..models import Action, Certification, Formacode, Nsf, Session
 from ..services import actions as action_services
-from ..services import publication
-from .labels import ACTION_LABELS, SESSION_LABELS
+from . import readable
 
 # The FAQ's fiche, block by block (form field names).
 FIELDSETS = [
-    ("Action ou module", ["organisme", "type", "modulaire", "module_autonome", "type_accompagnement"]),
+    ("Action ou module", ["organisme", "type", "modulaire", "module_autonome", "type_accompagnement", "parcours"]),
     ("Description générale", ["conventionnee", "programme", "intitule", "objectif", "contenu",
-                              "resultats_attendus", "public_vise", "conditions_specifiques", "niveau_entree"]),
-    ("Domaines", ["formacodes", "nsfs"]),
-    ("Validation", ["attestation_suivi", "certifications", "validation_partielle", "niveau_sortie"]),
+                              "resultats_attendus", "publics", "public_vise", "conditions_specifiques",
+                              "niveau_entree", "niveau_entree_obligatoire", "prise_en_charge_possible"]),
+    ("Domaines", ["formacodes", "nsfs", "romes"]),
+    ("Organisation pédagogique", ["modalites_pedagogiques", "modalites_pedagogiques_codes", "langues",
+                                  "acces_handicapes", "modalites_recrutement"]),
+    ("Validation", ["attestation_suivi", "certifications", "validation_partielle", "blocs", "validation_blocs",
+                    "niveau_sortie"]),
     ("Fréquence", ["sessions_par_an", "periodicite", "entrees_sorties"]),
-    ("Contact", ["contact"]),
+    ("Contact et liens", ["contact", "url_formation", "url_action"]),
 ]
 FORM_COLUMNS = [name for _legend, names in FIELDSETS for name in names]
-# Mandatory to SOUMETTRE (rules.ACTION_MANDATORY), not to save a draft: marked * in the label.
+# Mandatory to SOUMETTRE (the submission guard, LHEO's required elements included), not to save a
+# draft: marked * in the label.
 MANDATORY_FIELDS = {"type", "modulaire", "module_autonome", "conventionnee", "objectif", "contenu",
-                    "resultats_attendus", "niveau_sortie"}
+                    "resultats_attendus", "niveau_sortie", "publics"}
 ENTREES_SORTIES = [("0", "Non : dates de session fixes"), ("1", "Oui : entrées / sorties permanentes")]
+CODED = {"type": TYPES, "entrees_sorties": dict(ENTREES_SORTIES)}
+LHEO_CODED = {"parcours": rules.PARCOURS, "validation_blocs": rules.VALIDATION_BLOCS}
 
 
 def display_value(model, name) -> str:
     """A field of the fiche as text (read-only fiche, print view)."""
     value = getattr(model, name, None)
-    if name == "type":
-        return TYPES.get(value, value or "")
-    if name == "entrees_sorties":
-        return dict(ENTREES_SORTIES).get(value, value or "")
+    if name in CODED:
+        return CODED[name].get(value, value or "")
+    if name in LHEO_CODED:
+        return readable.coded(value, LHEO_CODED[name])
     if isinstance(value, bool):
-        return "Oui" if value else "Non"
+        return readable.oui_non(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)
@@ -65,10 +69,13 @@ def allowed_buttons(action) -> list[W.Event]:
     may_edit = permissions.can(current_user, "action", "edit", action)
     may_copy = (permissions.can(current_user, "action", "create", action)
                 and permissions.can(current_user, "action", "view", action))
+    # Only the fact that hides a button (DUPLIQUER of a conventionnée by an OF); the submit
+    # guards are reported, with their messages, when the button is pressed.
+    facts = W.Facts(conventionnee=bool(action.conventionnee))
     events = []
-    for event in W.allowed_events(action_services.state_of(action), actor):
+    for event in W.allowed_events(action_services.state_of(action), actor, facts):
         if event is W.Event.DUPLIQUER:
-            if may_copy and not (actor is W.Actor.OWNER and action.conventionnee):
+            if may_copy:
                 events.append(event)
         elif (event in BUTTON_EVENTS or event is W.Event.ENREGISTRER) and may_edit:
             events.append(event)
@@ -132,56 +139,3 @@ def list_url_at(view, list_url: str, pos: int) -> str:
     args = MultiDict(parse_qsl(urlsplit(list_url).query, keep_blank_values=True))
     size = view.get_safe_page_size(args.get("page_size", 0, type=int))
     return _with_args(list_url, page=(pos // size if size else 0) or None)
-
-
-# ---------------------------------------------------------------- review diff
-
-def _foreign_keys(model) -> dict[str, tuple[str, type]]:
-    """column key -> (relationship key, target model) for many-to-one relationships."""
-    keys = {}
-    for rel in inspect(model).relationships:
-        if rel.direction.name == "MANYTOONE":
-            for column in rel.local_columns:
-                keys[column.key] = (rel.key, rel.mapper.class_)
-    return keys
-
-
-def _labels(model, labels: dict) -> dict:
-    result = dict(labels)
-    for column, (relation, _target) in _foreign_keys(model).items():
-        result.setdefault(column, labels.get(relation, column))
-    return result
-
-
-COLLECTIONS = {"certifications": Certification, "formacodes": Formacode, "nsfs": Nsf}
-
-
-def _readable(model, key: str, value):
-    """A snapshot value as a person reads it: referenced rows by their name, Oui/Non."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Oui" if value else "Non"
-    if key in COLLECTIONS and isinstance(value, list):
-        return ", ".join(str(db.session.get(COLLECTIONS[key], v) or v) for v in value)
-    target = _foreign_keys(model).get(key)
-    if target is not None:
-        return str(db.session.get(target[1], value) or value)
-    if key in ("date_debut", "date_fin") and isinstance(value, str) and len(value) == 10:
-        year, month, day = value.split("-")
-        return f"{day}/{month}/{year}"
-    return str(value)
-
-
-def review_rows(action) -> list[tuple[str, str, str, str]]:
-    """What changed since the last visa, field by field and session by session (readable)."""
-    old = publication.published(action)
-    if old is None:
-        return []
-    labels = {Action: _labels(Action, ACTION_LABELS), Session: _labels(Session, SESSION_LABELS)}
-    readable = []
-    for section, key, before, after in publication.diff(old, publication.snapshot(action)):
-        model = Action if section == publication.ACTION_SECTION else Session
-        readable.append((section, labels[model].get(key, key), _readable(model, key, before),
-                         _readable(model, key, after)))
-    return readable

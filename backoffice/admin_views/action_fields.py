@@ -1,53 +1,160 @@
 """Form fields and saving of the action and session fiches, with French messages at the field.
 
 WTForms' own messages for a value it cannot parse are English and generic; users type
-"35,5" for hours and expect dd/mm/yyyy dates. These fields parse what users type and say
-what is wrong in French.
+"35,5" for hours, "1 250,50" for euros and dates as JJ/MM/AAAA, or MM/AAAA and AAAA when only
+the month or the year is known. These fields parse what users type and say what is wrong in
+French; the business rules (ranges, periods, counts) are the services'.
 """
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask import flash, request
+from flask_admin.contrib.sqla.fields import InlineModelFormList, QuerySelectMultipleField
+from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.contrib.sqla.view import ModelView
+from flask_admin.model.fields import InlineModelFormField
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
 from wtforms import fields, widgets
 from wtforms.validators import ValidationError
 
+from .. import rules
 from .. import workflow as W
+from ..rules.dates import DAY, parse_french_partial
 from ..extensions import db
+from ..models import BlocCompetences
+from ..models.action import action_certification
 from ..services.actions import ServiceError
-from .base import STALE_MESSAGE, ScopedAjaxLoader
+from .base import STALE_MESSAGE, FastSelect2Widget, ScopedAjaxLoader
+from .readable import french_date, french_dates
 
 HOURS_MAX = Decimal("999999.9")  # NUMERIC(7, 1)
 
 
-class DateFrField(fields.DateField):
-    """A date typed as JJ/MM/AAAA or sent by the browser's date picker as AAAA-MM-JJ."""
+PARTIAL_DATE_HINT = "JJ/MM/AAAA, MM/AAAA ou AAAA"
 
-    widget = widgets.DateInput()
-    FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.pop("format", None)
-        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+def _parse_partial(text: str):
+    parsed = parse_french_partial(text)
+    if parsed is None:
+        raise ValueError(rules.DATE_FORMAT_MESSAGE)
+    return parsed
+
+
+class PartialDateField(fields.Field):
+    """A session date as it is known: JJ/MM/AAAA, MM/AAAA (the month only) or AAAA (the year only).
+
+    `bound` says which day of a month or a year is stored (a start its first, an end its last) and
+    `precision_attr` where its precision goes; the view sets `precision` from the record, so that
+    a date known to the month is shown back as MM/AAAA."""
+
+    widget = widgets.TextInput()
+
+    def __init__(self, label=None, validators=None, bound="first", precision_attr="debut_precision", **kwargs):
+        for unused in ("format", "allow_blank"):
+            kwargs.pop(unused, None)
+        kwargs["render_kw"] = {"placeholder": PARTIAL_DATE_HINT, **(kwargs.get("render_kw") or {})}
+        super().__init__(label, validators, **kwargs)
+        self.bound, self.precision_attr, self.precision = bound, precision_attr, DAY
 
     def process_formdata(self, valuelist):
-        text = " ".join(v for v in valuelist if v).strip() if valuelist else ""
+        text = (valuelist[0] if valuelist else "").strip()
         self.data = None
-        if not text:
-            return
-        for fmt in self.FORMATS:
-            try:
-                self.data = datetime.strptime(text, fmt).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError("La date n'est pas valide : saisissez-la au format JJ/MM/AAAA.")
+        if text:
+            parsed = _parse_partial(text)
+            self.data, self.precision = getattr(parsed, self.bound), parsed.precision
 
     def _value(self):
         if self.raw_data:
-            return " ".join(self.raw_data)
-        return self.data.strftime("%Y-%m-%d") if isinstance(self.data, date) else ""
+            return self.raw_data[0]
+        return french_date(self.data, self.precision)
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, self.data)
+        if self.data is not None:
+            setattr(obj, self.precision_attr, self.precision)
+
+
+class LheoDateField(fields.Field):
+    """A date stored as LHEO text (AAAAMMJJ, 00 for an unknown day or month), typed and shown in
+    French (JJ/MM/AAAA, MM/AAAA or AAAA)."""
+
+    widget = widgets.TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs["render_kw"] = {"placeholder": PARTIAL_DATE_HINT, **(kwargs.get("render_kw") or {})}
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = _parse_partial(text).lheo() if text else None
+
+    def _value(self):
+        return self.raw_data[0] if self.raw_data else french_dates(self.data)
+
+
+class _DatesWidget:
+    """`count` text inputs under one name (the field reads them as a list)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.pop("id", None)
+        css = kwargs.pop("class", "") or "form-control"
+        inputs = []
+        for index, value in enumerate(field.shown()):
+            attrs = {"type": "text", "name": field.name, "value": value, "class": f"{css} mb-1",
+                     "id": field.id if index == 0 else f"{field.id}-{index + 1}", "placeholder": PARTIAL_DATE_HINT,
+                     "aria-label": f"{field.label.text} ({index + 1})"}
+            inputs.append(Markup("<input %s>") % widgets.html_params(**attrs))
+        return Markup("").join(inputs)
+
+
+class LheoDatesField(fields.Field):
+    """Up to `count` LHEO dates in one column ('20270915,20270922'), one French input each. More
+    dates than the column holds are kept for the service to refuse with its message."""
+
+    widget = _DatesWidget()
+    count = rules.DATES_INFORMATION_MAX
+
+    def process_formdata(self, valuelist):
+        texts = [v.strip() for v in valuelist or () if v and v.strip()]
+        self.data = ",".join(_parse_partial(text).lheo() for text in texts) or None
+
+    def shown(self) -> list[str]:
+        values = list(self.raw_data) if self.raw_data else french_dates(self.data).split(", ")
+        values = [v for v in values if v]
+        return values + [""] * max(self.count - len(values), 0)
+
+
+class EurosField(fields.Field):
+    """An amount in euros as people write it: 1 250, 1250,50 or 1 250,50 €. Its range and cents are
+    business rules (rules.check_price, in the services)."""
+
+    widget = widgets.TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        for unused in ("places", "use_locale", "rounding", "number_format"):
+            kwargs.pop(unused, None)
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "") or ""
+        for ignored in (" ", "\u00a0", "\u202f", "€"):
+            text = text.replace(ignored, "")
+        self.data = None
+        if not text:
+            return
+        try:
+            value = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            raise ValueError("Saisissez un montant en euros, en chiffres : par exemple 1 250 ou 1 250,50.")
+        self.data = value
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return rules.euros_text(self.data) if self.data is not None else ""
 
 
 class HoursField(fields.Field):
@@ -126,6 +233,37 @@ class NiveauBacField(fields.SelectField):
             raise ValidationError("Choisissez pré-bac ou post-bac.")
 
 
+class _FinanceurRow(InlineModelFormField):
+    """One funder row; its stored financeur code (a hidden field) marks a row that exists."""
+
+    def get_pk(self):
+        return self.form.financeur_code.data or None
+
+
+class FinanceurRows(InlineModelFormList):
+    """A session's funders, one row each: a financeur and its funded places. A row is matched to the
+    stored one by its financeur code (its identity within the session, part of the key); a row
+    removed or ticked for deletion is deleted. Duplicates and the count are the services' rules."""
+
+    form_field_type = _FinanceurRow
+
+    def populate_obj(self, obj, name):
+        stored = {row.financeur_code: row for row in getattr(obj, name)}
+        rows = []
+        for entry in self.entries:
+            financeur = entry.form.financeur.data
+            if self.should_delete(entry) or financeur is None:
+                continue
+            row = stored.pop(financeur.code, None) or self.model(financeur_code=financeur.code)
+            row.financeur, row.nb_places = financeur, entry.form.nb_places.data
+            rows.append(row)
+        setattr(obj, name, rows)
+
+
+class FinanceurRowsConverter(InlineModelConverter):
+    inline_field_list_type = FinanceurRows
+
+
 class ServiceFormMixin:
     """Saving a fiche through a service: optimistic lock, no autoflush, errors at their fields.
 
@@ -171,6 +309,32 @@ class ServiceFormMixin:
             flash(exc.message, "error")
             return True
         return super().handle_view_exception(exc)
+
+
+class StrictSelectMultipleField(QuerySelectMultipleField):
+    """A multiple <select> of a table that refuses a posted value matching no choice (a forged id):
+    Flask-Admin's own check runs before it matches the posted values, and drops them silently."""
+
+    widget = FastSelect2Widget(multiple=True)
+
+    def pre_validate(self, form):
+        self._get_data()  # matches the posted values with the choices, flagging those that match none
+        super().pre_validate(form)
+
+
+def coded_choices(table: dict[str, str]) -> list[tuple[str, str]]:
+    """An LHEO code table as select choices: ('2', '2 - Individualisé')."""
+    return [(code, f"{code} - {label}") for code, label in table.items()]
+
+
+def certification_blocs(action) -> list:
+    """The blocs de compétences of the action's saved certifications (one statement; none for a new action)."""
+    if action is None or action.id is None:
+        return []
+    link = action_certification.c
+    return db.session.scalars(
+        select(BlocCompetences).join(action_certification, link.certification_id == BlocCompetences.certification_id)
+        .where(link.action_id == action.id).order_by(BlocCompetences.code)).all()
 
 
 class OrganismeBookLoader(ScopedAjaxLoader):

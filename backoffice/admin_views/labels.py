@@ -133,7 +133,6 @@ ACTION_LABELS = {
     "objectif": "Objectif",
     "contenu": "Contenu",
     "resultats_attendus": "Résultats attendus",
-    "public_vise": "Public visé",
     "conditions_specifiques": "Conditions spécifiques",
     "niveau_entree": "Niveau d'entrée",
     "niveau_sortie": "Niveau de sortie",
@@ -156,6 +155,21 @@ ACTION_LABELS = {
     "sessions": "Sessions",
     "modules": "Modules",
     "eligible_cpf": "Éligible CPF",
+    "parcours": "Type de parcours",
+    "publics": "Public visé",
+    "public_vise": "Précisions sur le public visé",
+    "niveau_entree_obligatoire": "Niveau d'entrée obligatoire",
+    "prise_en_charge_possible": "Prise en charge des frais possible",
+    "romes": "Métiers visés (codes ROME)",
+    "modalites_pedagogiques": "Modalités pédagogiques",
+    "modalites_pedagogiques_codes": "Modalités pédagogiques (liste)",
+    "langues": "Langues de la formation",
+    "acces_handicapes": "Accès des personnes en situation de handicap",
+    "modalites_recrutement": "Modalités de recrutement et d'admission",
+    "blocs": "Blocs de compétences préparés",
+    "validation_blocs": "Validation des blocs de compétences",
+    "url_formation": "Adresse web de la formation",
+    "url_action": "Adresse web de l'action",
 }
 ACTION_DESCRIPTIONS = {
     "organisme": "Organisme de formation responsable de l'action.",
@@ -170,7 +184,32 @@ ACTION_DESCRIPTIONS = {
     "objectif": "Objectif de la formation : compétences visées.",
     "contenu": "Contenu et programme de la formation.",
     "resultats_attendus": "Résultats attendus à l'issue de la formation (diplôme, titre, attestation...).",
-    "public_vise": "Publics auxquels la formation s'adresse.",
+    "parcours": "En groupe : le même parcours pour tous ; individualisé, modularisé ou mixte : le parcours "
+                "s'adapte à chaque stagiaire après un positionnement à l'entrée.",
+    "publics": "Choisissez dans la liste les publics auxquels la formation s'adresse (de 1 à 10), par exemple "
+               "« Demandeur d'emploi » ou « Salarié ».",
+    "public_vise": "Ce que la liste des publics ne dit pas, en 250 caractères au plus : par exemple "
+                   "« jeunes de 16 à 25 ans sortis du système scolaire ».",
+    "niveau_entree_obligatoire": "Oui si le niveau d'entrée est exigé ; Non s'il est seulement conseillé.",
+    "prise_en_charge_possible": "Oui si les frais de formation peuvent être pris en charge (CPF, OPCO, France "
+                                "Travail, Région...) ; précisez les conditions sur chaque session.",
+    "romes": "Les métiers auxquels la formation prépare : recherchez-les par code ROME ou par intitulé "
+             "(5 au plus).",
+    "modalites_pedagogiques": "Comment la formation se déroule, en 200 caractères au plus : études de cas, mises "
+                              "en situation, plateau technique, autoformation tutorée...",
+    "modalites_pedagogiques_codes": "Choisissez dans la liste les modalités pédagogiques (5 au plus).",
+    "langues": "Langues dans lesquelles la formation est dispensée (5 au plus) ; laissez vide pour le français "
+               "seul.",
+    "acces_handicapes": "Conditions d'accueil et d'accès des personnes en situation de handicap : locaux "
+                        "accessibles, référent handicap, aménagements possibles (250 caractères au plus).",
+    "modalites_recrutement": "Comment les candidats sont recrutés : dossier, tests, entretien, information "
+                             "collective... (3 000 caractères au plus).",
+    "blocs": "Les blocs de compétences des certifications rattachées que l'action prépare. Enregistrez d'abord "
+             "la certification : ses blocs apparaissent ensuite dans cette liste.",
+    "validation_blocs": "Totale : tous les blocs de la certification ; partielle : certains blocs seulement ; "
+                        "mixte : la certification entière, mais aussi des blocs en parcours individualisé.",
+    "url_formation": "Page de votre site qui présente la formation, par exemple https://www.greta-95.fr/cap-cuisine",
+    "url_action": "Page de votre site propre à cette action, si elle diffère de celle de la formation.",
     "conditions_specifiques": "Prérequis et conditions d'accès.",
     "niveau_entree": "Niveau requis à l'entrée (code LHEO).",
     "niveau_sortie": "Niveau atteint à la sortie (code LHEO).",
@@ -207,11 +246,33 @@ SESSION_LABELS = {
     "unites_entreprise": "Unités en entreprise",
     "etat_recrutement": "Etat du recrutement",
     "archivee": "Archivée",
+    "adresse_inscription": "Adresse d'inscription",
+    "adresse_information": "Adresse d'information",
+    "contact": "Contact de la session",
+    "rythme_formation": "Rythme de la formation",
+    "modalites_alternance": "Modalités de l'alternance",
+    "prix_total_ttc": "Prix total TTC (€)",
+    "prix_horaire_ttc": "Prix horaire TTC (€)",
+    "frais_restants": "Frais restant à la charge du stagiaire",
+    "detail_prise_en_charge": "Détail des conditions de prise en charge",
+    "modalites_inscription": "Modalités d'inscription",
+    "inscription_debut": "Début de la période d'inscription",
+    "inscription_fin": "Fin de la période d'inscription",
+    "dates_information": "Dates des réunions d'information",
+    "url_session": "Adresse web de la session",
+    "formateur_siret": "SIRET de l'organisme formateur",
+    "formateur_raison_sociale": "Raison sociale de l'organisme formateur",
+    "formateur_uai": "UAI de l'organisme formateur",
+    "financeurs": "Financeurs et places financées",
+    "financeur": "Financeur",
+    "nb_places": "Nombre de places financées",
 }
 SESSION_DESCRIPTIONS = {
     "action": "L'action de formation ou le module auquel la session appartient.",
-    "date_debut": "Premier jour de la session (JJ/MM/AAAA).",
-    "date_fin": "Dernier jour de la session ; postérieure ou égale à la date de début.",
+    "date_debut": "Premier jour de la session : JJ/MM/AAAA, ou MM/AAAA si seul le mois est connu, ou AAAA si "
+                  "seule l'année est connue.",
+    "date_fin": "Dernier jour de la session (JJ/MM/AAAA, MM/AAAA ou AAAA) ; postérieure ou égale à la date de "
+                "début.",
     "lieu": "Adresse du carnet d'adresses où se déroule la session (en Île-de-France sauf FOAD).",
     "duree_totale": "Nombre total d'heures de la session.",
     "heures_centre": "Dont heures en centre de formation.",
@@ -226,4 +287,35 @@ SESSION_DESCRIPTIONS = {
     "unites_entreprise": "Apprentissage : unités de temps en entreprise dans le cycle d'alternance.",
     "etat_recrutement": "Ouvert, fermé ou suspendu.",
     "archivee": "Une session archivée ne compte plus pour la soumission ni pour la diffusion.",
+    "adresse_inscription": "Où s'inscrire, si ce n'est pas le lieu de formation : une adresse du carnet d'adresses "
+                           "de l'organisme. Laissez vide si c'est le lieu de formation.",
+    "adresse_information": "Où s'informer (réunions d'information), si ce n'est pas le lieu de formation : une "
+                           "adresse du carnet d'adresses. Laissez vide si c'est le lieu de formation.",
+    "contact": "La personne à joindre pour cette session, si ce n'est pas le contact de la formation : un "
+               "contact du carnet de contacts de l'organisme.",
+    "rythme_formation": "Par exemple « temps plein, 35 heures par semaine, du lundi au vendredi » ou « cours du "
+                        "soir, 2 soirs par semaine ».",
+    "modalites_alternance": "Pour une formation en alternance : l'organisation des périodes en centre et en "
+                            "entreprise (dates, durées).",
+    "prix_total_ttc": "Coût total maximum par stagiaire, toutes taxes et tous frais compris, en euros : par "
+                      "exemple 2 450 ou 2 450,50.",
+    "prix_horaire_ttc": "Prix de vente TTC d'une heure de formation, en euros : par exemple 12,50 (999,99 au plus).",
+    "frais_restants": "Ce qui reste à payer par le stagiaire après prise en charge (200 caractères au plus).",
+    "detail_prise_en_charge": "Qui peut prendre en charge les frais et à quelles conditions (600 caractères au "
+                              "plus).",
+    "modalites_inscription": "Comment s'inscrire : en ligne, auprès de France Travail, sur dossier... (255 "
+                             "caractères au plus).",
+    "inscription_debut": "Premier jour des inscriptions : JJ/MM/AAAA, MM/AAAA ou AAAA. Indiquez le début et la "
+                         "fin de la période, ou aucun des deux.",
+    "inscription_fin": "Dernier jour des inscriptions : JJ/MM/AAAA, MM/AAAA ou AAAA ; au plus tôt le début de la "
+                       "période.",
+    "dates_information": "Jusqu'à 3 dates de réunion d'information collective : JJ/MM/AAAA, MM/AAAA ou AAAA.",
+    "url_session": "Page de votre site propre à cette session (inscription en ligne par exemple).",
+    "formateur_siret": "Si un autre organisme réalise la formation (sous-traitance) : son SIRET, 14 chiffres.",
+    "formateur_raison_sociale": "Raison sociale de l'organisme qui réalise la formation ; obligatoire avec son "
+                                "SIRET.",
+    "formateur_uai": "Si l'organisme formateur est un CFA : son numéro UAI (7 chiffres et une lettre).",
+    "financeurs": "Les financeurs de la session (8 au plus) et, pour chacun, le nombre de places qu'il finance.",
+    "financeur": "Organisme financeur (table des financeurs LHEO).",
+    "nb_places": "Nombre de places financées par ce financeur ; laissez vide s'il n'est pas connu.",
 }

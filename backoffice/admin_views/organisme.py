@@ -1,12 +1,30 @@
-"""Fiche organisme, carnet d'adresses and carnet de contacts (FAQ section 2)."""
+"""Fiche organisme, carnet d'adresses and carnet de contacts (FAQ section 2).
+
+Thin screens: saving and deleting go through services.carnets, which resolves the commune of
+every address, keeps the places of sessions in Ile-de-France, re-saves the actions that show a
+changed address or contact, refuses to delete one in use and keeps one contact principal per
+organisme, whatever posted the form (the inline rows of the fiche organisme included).
+"""
+from flask import abort, flash
 from flask_admin.model.form import InlineFormAdmin
+from flask_login import current_user
+from wtforms import HiddenField
 from wtforms.validators import Email, Optional, ValidationError
 
 from .. import rules
 from ..extensions import db
-from ..models import ETATS_ORGANISME, Adresse, Contact, Departement
-from .base import SecureModelView, field_error
-from .labels import ADRESSE_DESCRIPTIONS, ADRESSE_LABELS, CONTACT_DESCRIPTIONS, CONTACT_LABELS, ORGANISME_DESCRIPTIONS, ORGANISME_LABELS
+from ..models import ETATS_ORGANISME, Adresse, Contact
+from ..services import carnets
+from .action_fields import ServiceFormMixin
+from .base import SecureModelView
+from .labels import (
+    ADRESSE_DESCRIPTIONS,
+    ADRESSE_LABELS,
+    CONTACT_DESCRIPTIONS,
+    CONTACT_LABELS,
+    ORGANISME_DESCRIPTIONS,
+    ORGANISME_LABELS,
+)
 
 
 def _rule_validator(check):
@@ -20,46 +38,81 @@ def _rule_validator(check):
     return validator
 
 
-def _postal_code(_form, field):
-    value = (field.data or "").strip()
-    if value and not (len(value) == 5 and value.isdigit()):
-        raise ValidationError("Le code postal doit comporter 5 chiffres.")
+def _postal_address_code(_form, field):
+    """The postal address (adresse postale différente) has no commune to resolve: its format only."""
+    if (field.data or "").strip() and rules.clean_code_postal(field.data) is None:
+        raise ValidationError(rules.communes.CODE_POSTAL_INVALID)
+
+
+class VersionField(HiddenField):
+    """The version of an inline row as the page showed it: read by the view for the service's
+    optimistic lock, never written to the row (SQLAlchemy owns version_id)."""
+
+    def populate_obj(self, obj, name):
+        return None
 
 
 ADDRESS_FIELDS = ["pays", "complement_service", "complement_batiment", "numero_voie", "voie", "lieu_dit",
                   "code_postal", "ville"]
+CONTACT_FIELDS = ["nom", "prenom", "fonction", "autre_fonction", "telephone", "mobile", "telecopie", "courriel",
+                  "diffusable", "principal"]
 EMAIL = [Optional(), Email(message="L'adresse de courriel n'est pas valide.")]
+INLINE_ROWS = (("adresses", "adresse"), ("contacts", "contact"))
+COMMUNE_LABEL = {"code_insee": "Commune (code INSEE)"}  # resolved from the postal code and the town
 
 
 class AdresseInline(InlineFormAdmin):
-    form_columns = ["id", "libelle", *ADDRESS_FIELDS]
+    form_columns = ["id", "version_id", "libelle", *ADDRESS_FIELDS]  # version_id: form_extra_fields' VersionField
+    form_extra_fields = {"version_id": VersionField()}
     column_labels = ADRESSE_LABELS
     column_descriptions = ADRESSE_DESCRIPTIONS
-    form_args = {"code_postal": {"validators": [_postal_code]}}
 
 
 class ContactInline(InlineFormAdmin):
-    form_columns = ["id", "nom", "prenom", "fonction", "autre_fonction", "telephone", "mobile", "telecopie",
-                    "courriel", "diffusable", "principal"]
+    form_columns = ["id", "version_id", *CONTACT_FIELDS]
+    form_extra_fields = {"version_id": VersionField()}
     column_labels = CONTACT_LABELS
     column_descriptions = CONTACT_DESCRIPTIONS
     form_args = {"courriel": {"validators": EMAIL}}
 
 
-def _departement_of_address(adresse: Adresse) -> None:
-    """Keep the département of an address in step with its postal code (perimeter rule)."""
-    code = rules.departement_of(adresse.code_postal) if adresse.code_postal else None
-    departement = db.session.get(Departement, code) if code else None
-    adresse.departement_code = departement.code if departement else None
-    adresse.region_code = departement.region_code if departement else None
+def _inline_versions(form) -> dict[tuple[str, int], str]:
+    """(kind, id) -> the version each existing inline row had on the page."""
+    versions = {}
+    for name, kind in INLINE_ROWS:
+        for entry in getattr(form, name, None) or ():
+            try:
+                pk = int(entry.get_pk())
+            except (TypeError, ValueError):
+                continue  # a new row
+            versions[(kind, pk)] = entry.form.version_id.data
+    return versions
 
 
-class OrganismeView(SecureModelView):
+class CarnetDeleteMixin:
+    """Single and bulk deletes (Flask-Admin's delete_view and action_delete both call delete_model)
+    go through the service: refused, with why, while the record is in use."""
+
+    delete_service = None
+
+    def delete_model(self, model):
+        try:
+            type(self).delete_service(db.session, current_user, model)
+        except carnets.ServiceError as exc:
+            db.session.rollback()
+            if exc.forbidden:
+                abort(403)
+            flash(exc.message, "error")
+            return False
+        return True
+
+
+class OrganismeView(ServiceFormMixin, SecureModelView):
     resource = "organisme"
     optimistic_locking = True
 
     column_list = ["numero", "raison_sociale", "nom_usuel", "siret", "code_postal", "ville", "etat", "updated_at"]
-    column_labels = ORGANISME_LABELS
+    column_labels = {**ORGANISME_LABELS, **COMMUNE_LABEL}
     column_descriptions = ORGANISME_DESCRIPTIONS
     column_default_sort = ("updated_at", True)
     column_sortable_list = ["numero", "raison_sociale", "nom_usuel", "updated_at", "etat"]
@@ -70,10 +123,11 @@ class OrganismeView(SecureModelView):
                          "updated_at": lambda v, c, m, n: m.updated_at.strftime("%d/%m/%Y") if m.updated_at else ""}
     column_details_exclude_list = ["justificatif_path", "version_id"]
     column_export_exclude_list = ["justificatif_path", "version_id"]
+    # the region is the commune's (services.communes), never typed
     form_columns = [
         "raison_sociale", "nom_usuel", "siret", "nda", "uai",
         "est_organisme_formation", "est_financeur", "est_mediateur", "type_financeur",
-        *ADDRESS_FIELDS, "region", "adresse_postale_differente",
+        *ADDRESS_FIELDS, "adresse_postale_differente",
         "postale_complement_service", "postale_complement_batiment", "postale_numero_voie", "postale_voie",
         "postale_lieu_dit", "postale_code_postal", "postale_ville",
         "telephone", "autre_telephone", "telecopie", "courriel", "site_internet",
@@ -82,41 +136,52 @@ class OrganismeView(SecureModelView):
         "siret": {"validators": [_rule_validator(rules.validate_siret)], "filters": [lambda v: v.replace(" ", "") if v else v]},
         "nda": {"validators": [_rule_validator(rules.validate_nda)], "filters": [lambda v: v.replace(" ", "") if v else v]},
         "uai": {"validators": [_rule_validator(rules.validate_uai)], "filters": [lambda v: v.strip().upper() if v else v]},
-        "code_postal": {"validators": [_postal_code]},
-        "postale_code_postal": {"validators": [_postal_code]},
+        "postale_code_postal": {"validators": [_postal_address_code]},
         "courriel": {"validators": EMAIL},
     }
     inline_models = [AdresseInline(Adresse), ContactInline(Contact)]
     form_ajax_refs = {}
 
     def on_model_change(self, form, model, is_created):
-        principals = [c for c in model.contacts if c.principal]
-        if len(principals) > 1:
-            field_error(form, "contacts", "Un seul contact principal par organisme.")
-        for adresse in model.adresses:
-            _departement_of_address(adresse)
+        return self.call_service(form, carnets.save_organisme_fiche, model, _inline_versions(form))
 
 
-class AdresseView(SecureModelView):
+class _CarnetView(CarnetDeleteMixin, ServiceFormMixin, SecureModelView):
+    """An organisme's carnet: a row never moves to another organisme (no picker once created)."""
+
+    optimistic_locking = True
+    column_details_exclude_list = ["version_id"]
+    column_export_exclude_list = ["version_id"]
+    form_ajax_refs = {"organisme": {"fields": ["numero", "raison_sociale", "nom_usuel"], "page_size": 20}}
+    create_service = save_service = None
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        delattr(form, "organisme")
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            return self.call_service(form, type(self).create_service, model)
+        return self.call_service(form, type(self).save_service, model)
+
+
+class AdresseView(_CarnetView):
     """Carnet d'adresses: reusable addresses, also the places of training."""
 
     resource = "adresse"
-    column_list = ["organisme", "libelle", "code_postal", "ville", "departement"]
-    column_labels = ADRESSE_LABELS
+    column_list = ["organisme", "libelle", "code_postal", "ville", "code_insee", "departement"]
+    column_labels = {**ADRESSE_LABELS, **COMMUNE_LABEL}
     column_descriptions = ADRESSE_DESCRIPTIONS
     column_default_sort = ("libelle", False)
     column_searchable_list = ["libelle", "ville", "code_postal"]
     column_filters = ["code_postal", "ville", "departement"]
     column_select_related_list = [Adresse.organisme, Adresse.departement]
     form_columns = ["organisme", "libelle", *ADDRESS_FIELDS]
-    form_args = {"code_postal": {"validators": [_postal_code]}}
-    form_ajax_refs = {"organisme": {"fields": ["numero", "raison_sociale", "nom_usuel"], "page_size": 20}}
-
-    def on_model_change(self, form, model, is_created):
-        _departement_of_address(model)
+    create_service, save_service, delete_service = carnets.create_adresse, carnets.save_adresse, carnets.delete_adresse
 
 
-class ContactView(SecureModelView):
+class ContactView(_CarnetView):
     """Carnet de contacts. A non-diffusable contact never leaves the back-office."""
 
     resource = "contact"
@@ -127,14 +192,6 @@ class ContactView(SecureModelView):
     column_searchable_list = ["nom", "prenom", "courriel"]
     column_filters = ["diffusable", "principal"]
     column_select_related_list = [Contact.organisme]
-    form_columns = ["organisme", "nom", "prenom", "fonction", "autre_fonction", "telephone", "mobile",
-                    "telecopie", "courriel", "diffusable", "principal"]
+    form_columns = ["organisme", *CONTACT_FIELDS]
     form_args = {"courriel": {"validators": EMAIL}}
-    form_ajax_refs = {"organisme": {"fields": ["numero", "raison_sociale", "nom_usuel"], "page_size": 20}}
-
-    def on_model_change(self, form, model, is_created):
-        if model.principal and model.organisme is not None:
-            others = [c for c in model.organisme.contacts if c.principal and c is not model]
-            if others:
-                field_error(form, "principal", "Cet organisme a déjà un contact principal : "
-                                               f"{others[0]}. Retirez-le d'abord.")
+    create_service, save_service, delete_service = carnets.create_contact, carnets.save_contact, carnets.delete_contact

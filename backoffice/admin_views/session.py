@@ -1,42 +1,127 @@
 """Sessions: the list of every session in scope, and the session fiche (FAQ: onglet SESSION).
 
 A session is created from its action's SESSION tab (CREER, `?action_id=`), never moved to
-another action. Saving goes through services.sessions, which enforces dates, hours, the
-training place and its perimeter, the apprenticeship fields and the programme's lock of
-contractual fields; locked fields are also shown read-only to organisme users.
+another action. Its fiche holds the LHEO content of the session in the FAQ's blocks: dates known
+to the day, the month or the year; the place, inscription and information addresses and the
+contact from the organisme's carnets (ajax pickers); prices in euros; the inscription period
+and information dates; the funders as inline rows; the subcontracting organisme. Saving goes
+through services.sessions, which enforces every business rule (rules.check_session_content
+among them) and the programme's lock of contractual fields; locked fields are also shown
+read-only to organisme users.
 """
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request
 from flask_admin import expose
+from flask_admin.contrib.sqla.fields import QuerySelectField
+from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.widgets import NumberInput
 
-from .. import permissions, workflow as W
+from .. import permissions
+from .. import workflow as W
 from ..extensions import db
-from ..models import Action, Adresse, Dispositif, Session
+from ..models import Action, Adresse, Contact, Dispositif, Financeur, Session, SessionFinanceur
 from ..security import is_local_path
 from ..services import actions as action_services
 from ..services import sessions as services
-from .action_fields import (AnneesField, DateFrField, HoursField, NiveauBacField, OrganismeBookLoader,
-                            ServiceFormMixin, narrow_to_organisme)
-from .base import SecureModelView, scoped_query
+from . import readable
+from .action_fields import (
+    AnneesField,
+    EurosField,
+    FinanceurRowsConverter,
+    HoursField,
+    LheoDateField,
+    LheoDatesField,
+    NiveauBacField,
+    OrganismeBookLoader,
+    PartialDateField,
+    ServiceFormMixin,
+    narrow_to_organisme,
+)
+from .base import FAST_SELECT2, FrenchForm, SecureModelView, _request_rows, scoped_query
 from .labels import SESSION_DESCRIPTIONS, SESSION_LABELS
 
 FIELDSETS = [
-    ("Dates et lieu", ["date_debut", "date_fin", "lieu"]),
+    ("Dates et lieu", ["date_debut", "date_fin", "lieu", "adresse_inscription", "adresse_information"]),
     ("Modalité d'organisation et durée", ["duree_totale", "heures_centre", "heures_entreprise", "modalite",
-                                          "dispositif"]),
+                                          "dispositif", "rythme_formation", "modalites_alternance"]),
     ("Apprentissage", list(services.APPRENTISSAGE_FIELDS)),
-    ("Recrutement", ["etat_recrutement"]),
+    ("Inscription et recrutement", ["etat_recrutement", "modalites_inscription", "inscription_debut",
+                                    "inscription_fin", "dates_information"]),
+    ("Prix et financement", ["prix_total_ttc", "prix_horaire_ttc", "frais_restants", "detail_prise_en_charge",
+                             "financeurs"]),
+    ("Contact et sous-traitance", ["contact", "url_session", "formateur_siret", "formateur_raison_sociale",
+                                   "formateur_uai"]),
 ]
 FORM_COLUMNS = [name for _legend, names in FIELDSETS for name in names]
+# Mandatory to SOUMETTRE the action (not to save the session): marked * like the action's.
+MANDATORY_FIELDS = {"rythme_formation"}
 NO_ACTION = "Une session se crée depuis l'onglet SESSION de son action de formation (bouton CREER)."
+ADDRESS_SEARCH, CONTACT_SEARCH = ["libelle", "code_postal", "ville"], ["nom", "prenom", "courriel"]
+BOOK_PICKERS = {  # ajax pickers in the organisme's carnets: field -> (model, searched columns, placeholder)
+    "lieu": (Adresse, ADDRESS_SEARCH, "Libellé, code postal ou ville (carnet d'adresses de l'organisme)"),
+    "adresse_inscription": (Adresse, ADDRESS_SEARCH, "Identique au lieu de formation, ou cherchez dans le carnet"),
+    "adresse_information": (Adresse, ADDRESS_SEARCH, "Identique au lieu de formation, ou cherchez dans le carnet"),
+    "contact": (Contact, CONTACT_SEARCH, "Contact de la formation, ou cherchez dans le carnet de contacts"),
+}
+OPTIONAL = {"validators": [Optional()]}
 
 
 def _postal(view, context, model, name):
     return model.lieu.code_postal if model.lieu else ""
+
+
+class FinanceurInline(InlineFormAdmin):
+    """A row of the session's funders: a financeur of the LHEO table and its funded places."""
+
+    form_base_class = FrenchForm
+    form_columns = ("financeur", "nb_places")
+    column_labels = {"financeur": SESSION_LABELS["financeur"], "nb_places": SESSION_LABELS["nb_places"]}
+    column_descriptions = {"financeur": SESSION_DESCRIPTIONS["financeur"],
+                           "nb_places": SESSION_DESCRIPTIONS["nb_places"]}
+
+    def postprocess_form(self, form_class):
+        # a select of the LHEO table read once per request, with a blank first choice: a row added
+        # and left as it is asks for its financeur rather than silently naming the table's first one
+        # (the places are declared after it: a row reads financeur, then places)
+        form_class.financeur = QuerySelectField(
+            self.column_labels["financeur"], description=self.column_descriptions["financeur"],
+            query_factory=lambda: _request_rows(Financeur), allow_blank=True, blank_text="—",
+            validators=[DataRequired("Choisissez le financeur.")], widget=FAST_SELECT2)
+        form_class.nb_places = IntegerField(
+            self.column_labels["nb_places"], description=self.column_descriptions["nb_places"],
+            validators=[Optional(), NumberRange(min=0, message="Nombre positif ou nul.")], widget=NumberInput(min=0))
+        form_class.financeur_code = HiddenField()  # the stored row's code: FinanceurRows' "Supprimer ?"
+        return form_class
+
+
+READABLE = {  # how a session field reads (details view, the action's print view)
+    "date_debut": lambda m: readable.french_date(m.date_debut, m.debut_precision),
+    "date_fin": lambda m: readable.french_date(m.date_fin, m.fin_precision),
+    **{name: lambda m, n=name: readable.address_text(getattr(m, n))
+       for name in ("lieu", "adresse_inscription", "adresse_information")},
+    "contact": lambda m: readable.contact_text(m.contact),
+    **{name: lambda m, n=name: readable.euros(getattr(m, n)) for name in ("prix_total_ttc", "prix_horaire_ttc")},
+    **{name: lambda m, n=name: readable.french_dates(getattr(m, n))
+       for name in ("inscription_debut", "inscription_fin", "dates_information")},
+    "financeurs": lambda m: readable.financeurs_text(m.financeurs),
+    **{name: lambda m, n=name: readable.hours(getattr(m, n)) for name in ("duree_totale", "heures_centre",
+                                                                          "heures_entreprise")},
+    "archivee": lambda m: readable.oui_non(m.archivee),
+    "niveau_bac": lambda m: dict(NiveauBacField.CHOICES).get(m.niveau_bac or "", ""),
+}
+
+
+def session_value(model, name: str) -> str:
+    """A field of a session as text."""
+    if name in READABLE:
+        return READABLE[name](model)
+    value = getattr(model, name, None)
+    return "" if value is None else str(value)
 
 
 class SessionView(ServiceFormMixin, SecureModelView):
@@ -53,27 +138,45 @@ class SessionView(ServiceFormMixin, SecureModelView):
     column_searchable_list = ["numero", "action.numero", "action.intitule"]
     column_filters = ["archivee", "date_debut", "date_fin", "dispositif", "modalite", "action.numero"]
     column_select_related_list = [Session.action, Session.lieu]
-    list_load_only = ("numero", "date_debut", "date_fin", "duree_totale", "archivee", "action.numero",
-                      "lieu.code_postal")
+    list_load_only = ("numero", "date_debut", "debut_precision", "date_fin", "fin_precision", "duree_totale",
+                      "archivee", "action.numero", "lieu.code_postal")
     column_formatters = {
         "code_postal": _postal,
         "action": lambda v, c, m, n: m.action.numero if m.action else "",
-        "date_debut": lambda v, c, m, n: m.date_debut.strftime("%d/%m/%Y") if m.date_debut else "",
-        "date_fin": lambda v, c, m, n: m.date_fin.strftime("%d/%m/%Y") if m.date_fin else "",
+        "date_debut": lambda v, c, m, n: readable.french_date(m.date_debut, m.debut_precision),
+        "date_fin": lambda v, c, m, n: readable.french_date(m.date_fin, m.fin_precision),
+        "duree_totale": lambda v, c, m, n: readable.hours(m.duree_totale),
         "archivee": lambda v, c, m, n: "Oui" if m.archivee else "Non",
     }
-    form_ajax_refs = {"lieu": {"fields": ["libelle", "code_postal", "ville"], "page_size": 20,
-                               "placeholder": "Libellé, code postal ou ville (carnet d'adresses de l'organisme)"}}
-    column_details_exclude_list = ["version_id"]
+    form_ajax_refs = {name: {"fields": searched, "page_size": 20, "placeholder": placeholder}
+                      for name, (_model, searched, placeholder) in BOOK_PICKERS.items()}
+    column_details_list = ["action", *FORM_COLUMNS, "archivee"]  # the header shows the numero and dates
+    column_formatters_detail = {name: (lambda v, c, m, n: session_value(m, n)) for name in READABLE}
     column_export_exclude_list = ["version_id"]
+    # what the fiche and its details read, in the record's own statement (+ one for the funders)
+    fiche_eager_load = ("action.organisme", "action.programme", "lieu", "adresse_inscription",
+                        "adresse_information", "contact", "dispositif", "modalite", "etat_recrutement", "financeurs")
 
     form_columns = FORM_COLUMNS
-    form_overrides = {"date_debut": DateFrField, "date_fin": DateFrField, "duree_totale": HoursField,
+    inline_models = [FinanceurInline(SessionFinanceur)]
+    inline_model_form_converter = FinanceurRowsConverter
+    form_overrides = {"date_debut": PartialDateField, "date_fin": PartialDateField, "duree_totale": HoursField,
                       "heures_centre": HoursField, "heures_entreprise": HoursField,
-                      "annees_apprentissage": AnneesField, "niveau_bac": NiveauBacField}
+                      "annees_apprentissage": AnneesField, "niveau_bac": NiveauBacField,
+                      "prix_total_ttc": EurosField, "prix_horaire_ttc": EurosField,
+                      "inscription_debut": LheoDateField, "inscription_fin": LheoDateField,
+                      "dates_information": LheoDatesField, "detail_prise_en_charge": TextAreaField}
     form_args = {
-        "date_debut": {"validators": [InputRequired("La date de début est obligatoire.")]},
-        "date_fin": {"validators": [InputRequired("La date de fin est obligatoire.")]},
+        **{name: {"label": SESSION_LABELS[name] + " *"} for name in MANDATORY_FIELDS},
+        "date_debut": {"validators": [InputRequired("La date de début est obligatoire.")],
+                       "bound": "first", "precision_attr": "debut_precision"},
+        "date_fin": {"validators": [InputRequired("La date de fin est obligatoire.")],
+                     "bound": "last", "precision_attr": "fin_precision"},
+        **{name: OPTIONAL for name in ("prix_total_ttc", "prix_horaire_ttc", "inscription_debut", "inscription_fin",
+                                       "dates_information")},
+        "formateur_siret": {"filters": [lambda v: "".join(v.split()) if v else v]},
+        "formateur_uai": {"filters": [lambda v: "".join(v.split()).upper() if v else v]},
+        "financeurs": {"label": SESSION_LABELS["financeur"]},
         "duree_totale": {"validators": [InputRequired("La durée totale (heures) est obligatoire.")]},
         "heures_centre": {"validators": [Optional()]},
         "heures_entreprise": {"validators": [Optional()]},
@@ -89,8 +192,8 @@ class SessionView(ServiceFormMixin, SecureModelView):
     }
 
     def _create_ajax_loader(self, name, options):
-        if name == "lieu":
-            return OrganismeBookLoader(name, db.session, Adresse, **options)
+        if name in BOOK_PICKERS:
+            return OrganismeBookLoader(name, db.session, BOOK_PICKERS[name][0], **options)
         return super()._create_ajax_loader(name, options)
 
     # ------------------------------------------------------------------ which action
@@ -115,8 +218,14 @@ class SessionView(ServiceFormMixin, SecureModelView):
 
     # ------------------------------------------------------------------ forms
     def _adapt_form(self, form, action, model=None):
-        """Places from the action's organisme only; locked fields read-only for this user."""
-        narrow_to_organisme(self, form.lieu, action.organisme_id if action is not None else None)
+        """Addresses and contacts from the action's organisme's carnets only; dates shown with their
+        precision; locked fields read-only for this user."""
+        for name in BOOK_PICKERS:
+            narrow_to_organisme(self, form[name], action.organisme_id if action is not None else None)
+        if model is not None:  # a date not typed in this request shows with the precision it has
+            for field, precision in ((form.date_debut, model.debut_precision), (form.date_fin, model.fin_precision)):
+                if not field.raw_data:
+                    field.precision = precision
         if action is not None:
             for name in services.lock_policy(current_user, action):
                 if name in form:

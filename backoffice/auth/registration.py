@@ -43,7 +43,7 @@ def register():
         refusal = outcome.errors.pop("__all__", None)
         for name, message in outcome.errors.items():
             form[name].errors = list(form[name].errors) + [message]
-        kept_back = form.justificatif.data and not rules.is_in_idf(form.code_postal.data)
+        kept_back = form.justificatif.data and outcome.in_region is not True  # a PDF is asked outside the region
         if kept_back and "justificatif" not in outcome.errors and not refusal:
             form.justificatif.errors = ["Joignez à nouveau le justificatif : un fichier n'est pas conservé "
                                         "quand le formulaire contient une erreur."]

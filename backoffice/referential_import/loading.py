@@ -1,4 +1,4 @@
-"""Upsert the rows of an official referential file into the formacode / certification tables.
+"""Upsert the rows of an official referential file into the formacode / rome / certification tables.
 
 Two passes: first every line is checked against the file and a snapshot of the
 table loaded once (no query per row, so 20,000 RNCP fiches load in seconds);
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Certification, Formacode, Niveau
+from ..models import Certification, Formacode, Niveau, Rome
 from . import parsing
 from .parsing import FileError, Line, Rejected
 from .report import ImportReport
@@ -70,24 +70,36 @@ def _write(session: Session, model, plan: _Plan, report: ImportReport) -> None:
     report.written = True
 
 
-# ------------------------------------------------------------------ Formacode
+# ------------------------------------------------------------------ Formacode, ROME
 
-def import_formacodes(session: Session, data: bytes, strict: bool = False) -> ImportReport:
-    """Create or update Formacode descriptors from a CSV file (code;libelle)."""
-    report = ImportReport("Formacode", strict=strict)
-    lines = _lines(data, parsing.FORMACODE_COLUMNS, [("code",), ("libelle",)], report)
-    existing = {row.code: row for row in session.scalars(select(Formacode))}
-    limits = _max_lengths(Formacode, "libelle")
+def _import_code_table(session: Session, data: bytes, strict: bool, model, referential: str, columns: dict,
+                       parse_row) -> ImportReport:
+    """Create or update the rows of a code table (code;libelle) from a CSV file."""
+    report = ImportReport(referential, strict=strict)
+    lines = _lines(data, columns, [("code",), ("libelle",)], report)
+    existing = {row.code: row for row in session.scalars(select(model))}
+    limits = _max_lengths(model, "libelle")
     first_line: dict[str, int] = {}
 
     def check(line: Line) -> dict:
-        values = parsing.formacode_row(line.values, limits)
+        values = parse_row(line.values, limits)
         _claim(first_line, values["code"], line.number)
         return values
 
     plan = _Plan([(existing.get(values["code"]), values) for values in _accepted(lines, report, check)], [])
-    _write(session, Formacode, plan, report)
+    _write(session, model, plan, report)
     return report
+
+
+def import_formacodes(session: Session, data: bytes, strict: bool = False) -> ImportReport:
+    """Create or update Formacode descriptors from a CSV file (code;libelle)."""
+    return _import_code_table(session, data, strict, Formacode, "Formacode", parsing.FORMACODE_COLUMNS,
+                              parsing.formacode_row)
+
+
+def import_romes(session: Session, data: bytes, strict: bool = False) -> ImportReport:
+    """Create or update ROME fiches métiers from a CSV file (code;libelle)."""
+    return _import_code_table(session, data, strict, Rome, "ROME", parsing.ROME_COLUMNS, parsing.rome_row)
 
 
 def _accepted(lines: list[Line], report: ImportReport, check) -> Iterator:

@@ -1,4 +1,4 @@
-"""Reading and checking the official referential files (Formacode, RNCP/RS certifications).
+"""Reading and checking the official referential files (Formacode, ROME, RNCP/RS certifications).
 
 Pure Python: no Flask, no SQLAlchemy. It turns the bytes of a CSV file into
 numbered rows of clean values, or a French reason why a row is rejected; the
@@ -37,6 +37,10 @@ class Line:
 FORMACODE_COLUMNS = {
     "code": ("code", "formacode", "code_formacode", "code_descripteur"),
     "libelle": ("libelle", "intitule", "descripteur", "libelle_formacode", "libelle_descripteur"),
+}
+ROME_COLUMNS = {  # France Travail's ROME files name them code_rome / libelle_rome
+    "code": ("code", "code_rome", "rome", "code_fiche_rome"),
+    "libelle": ("libelle", "libelle_rome", "intitule", "intitule_rome"),
 }
 CERTIFICATION_COLUMNS = {
     "code": ("code", "code_certification", "numero_fiche"),  # RNCP… or RS… in one column (France compétences)
@@ -130,6 +134,7 @@ def _rows(reader, fields: list[str | None], offset: int) -> Iterator[Line]:
 # ------------------------------------------------------------------ values
 
 _FORMACODE = re.compile(r"\d{5}")
+_ROME = re.compile(r"[A-N]\d{4}")
 _PREFIXED = re.compile(r"(RNCP|RS)(\d{1,6})")
 _EUROPEAN_LEVEL = re.compile(r"NIV(?:EAU)?([1-8])")
 _TRUE = frozenset({"oui", "o", "true", "vrai", "1", "yes", "y", "x"})
@@ -144,6 +149,15 @@ def formacode_code(text: str) -> str:
         raise Rejected("code Formacode manquant")
     if not _FORMACODE.fullmatch(code):
         raise Rejected(f"code Formacode « {text} » mal formé (5 chiffres attendus, par exemple 31854)")
+    return code
+
+
+def rome_code(text: str) -> str:
+    code = text.replace(" ", "").upper()
+    if not code:
+        raise Rejected("code ROME manquant")
+    if not _ROME.fullmatch(code):
+        raise Rejected(f"code ROME « {text} » mal formé (une lettre de A à N et 4 chiffres, par exemple D1102)")
     return code
 
 
@@ -219,6 +233,15 @@ def check_length(value: str | None, max_length: int, label: str) -> str | None:
 def formacode_row(values: dict[str, str], max_lengths: dict[str, int]) -> dict:
     """{'code', 'libelle'} of a Formacode row, or Rejected."""
     code = formacode_code(values.get("code", ""))
+    libelle = values.get("libelle", "")
+    if not libelle:
+        raise Rejected(f"libellé manquant pour le code {code}")
+    return {"code": code, "libelle": check_length(libelle, max_lengths["libelle"], "libellé")}
+
+
+def rome_row(values: dict[str, str], max_lengths: dict[str, int]) -> dict:
+    """{'code', 'libelle'} of a ROME row, or Rejected."""
+    code = rome_code(values.get("code", ""))
     libelle = values.get("libelle", "")
     if not libelle:
         raise Rejected(f"libellé manquant pour le code {code}")

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 class Rejection:
     line: int
     reason: str  # French
+    label: str = "ligne"  # what `line` counts: "ligne" of a CSV file, "entrée" of a JSON list
 
     def __str__(self):
-        return f"ligne {self.line} : {self.reason}"
+        return f"{self.label} {self.line} : {self.reason}"
 
 
 @dataclass
@@ -21,8 +22,9 @@ class ImportReport:
     file is counted once. Inactivations are counted apart: most concern rows absent from
     the file.
     """
-    referential: str  # "Formacode", "certifications"
+    referential: str  # "Formacode", "certifications", "ROME", "communes"
     strict: bool = False
+    position_label: str = "ligne"  # how a rejection names its place in the file
     lines: int = 0
     created: int = 0
     updated: int = 0
@@ -33,9 +35,10 @@ class ImportReport:
     inactivated_absent: int = 0  # active rows absent from the file, inactivated (option given)
     left_active: int = 0  # active rows absent from or marked inactive in the file, left active (no option)
     written: bool = False  # False: nothing was changed in the session (strict mode with rejected lines)
+    notes: list[str] = field(default_factory=list)  # what else the import did or left aside, one line each
 
     def reject(self, line: int, reason: str) -> None:
-        self.rejected.append(Rejection(line, reason))
+        self.rejected.append(Rejection(line, reason, self.position_label))
 
     @property
     def refused(self) -> bool:
@@ -43,7 +46,7 @@ class ImportReport:
         return self.strict and bool(self.rejected)
 
     def summary(self, max_rejections: int = 50) -> list[str]:
-        lines = [f"Import {self.referential} : {self.lines} ligne(s) lue(s)"]
+        lines = [f"Import {self.referential} : {self.lines} {self.position_label}(s) lue(s)"]
         if self.ignored_columns:
             lines.append(f"  colonnes ignorées : {', '.join(self.ignored_columns)}")
         lines += [f"  créées : {self.created}", f"  mises à jour : {self.updated}",
@@ -54,13 +57,15 @@ class ImportReport:
                          f"absentes du fichier : {self.inactivated_absent})")
         if self.left_active:
             lines.append(f"  laissées actives bien qu'absentes du fichier ou marquées inactives : {self.left_active}")
+        lines += [f"  {note}" for note in self.notes]
         if self.rejected:
             shown = self.rejected[:max_rejections]
             more = len(self.rejected) - len(shown)
-            lines.append(f"Lignes rejetées{f' ({len(shown)} premières)' if more else ''} :")
+            what = "Lignes rejetées" if self.position_label == "ligne" else f"{self.position_label.capitalize()}s rejetées"
+            lines.append(f"{what}{f' ({len(shown)} premières)' if more else ''} :")
             lines += [f"  {rejection}" for rejection in shown]
             if more:
                 lines.append(f"  ... et {more} autre(s)")
         if self.refused:
-            lines.append("Mode strict : des lignes sont rejetées, rien n'a été enregistré.")
+            lines.append(f"Mode strict : des {self.position_label}s sont rejetées, rien n'a été enregistré.")
         return lines

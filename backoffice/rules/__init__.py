@@ -7,6 +7,30 @@ not an apprenticeship centre) when blank. One module per kind of rule; every nam
 importable from `backoffice.rules`.
 """
 from .accounts import login_base, make_login
+from .communes import CommuneMatch, clean_code_postal, is_cedex, is_france, match_commune, town_key
+from .content import (
+                          ACTION_COLLECTION_LIMITS,
+                          ACTION_CONTENT_COLUMNS,
+                          DATE_FORMAT_MESSAGE,
+                          DATES_INFORMATION_MAX,
+                          FINANCEURS_MAX,
+                          PARCOURS,
+                          PRICES,
+                          SESSION_CONTENT_COLUMNS,
+                          VALIDATION_BLOCS,
+                          check_action_content,
+                          check_dates_information,
+                          check_financeurs,
+                          check_formateur,
+                          check_inscription_period,
+                          check_price,
+                          check_session_content,
+                          euros_text,
+                          foreign_blocs,
+                          normalize_formateur,
+                          split_dates,
+                          url_errors,
+)
 from .identifiers import (
                           NUMERO_PREFIX,
                           UAI_LETTERS,
@@ -35,15 +59,17 @@ from .offer import (
 from .perimeter import (
                           CARIF_OREF_MAP_URL,
                           IDF_DEPARTEMENTS,
+                          IDF_REGION,
                           JUSTIFICATIF_MAX_BYTES,
                           JUSTIFICATION_REQUIRED,
                           MODALITES,
                           PERIMETER_REFUSAL,
+                          Place,
                           check_registration_perimeter,
                           check_session_dates,
                           check_session_place,
                           departement_of,
-                          is_in_idf,
+                          is_idf_region,
                           validate_justificatif,
 )
 from .robot import (
@@ -57,13 +83,18 @@ from .robot import (
 )
 
 __all__ = [
-    "login_base", "make_login", "NUMERO_PREFIX", "UAI_LETTERS", "format_numero", "normalize_siret",
+    "login_base", "make_login", "CommuneMatch", "clean_code_postal", "is_cedex", "is_france", "match_commune",
+    "town_key", "NUMERO_PREFIX", "UAI_LETTERS", "format_numero", "normalize_siret",
     "normalize_uai", "parse_numero", "uai_letter", "validate_nda", "validate_siret", "validate_uai",
     "CONTRACTUAL_FIELDS", "locked_fields", "locked_violations", "parse_lock_policy", "ACCOMPAGNEMENT_MANDATORY",
     "ACTION_MANDATORY", "SESSION_MANDATORY", "URL_MAX", "find_doublon", "is_cpf", "missing_fields",
     "normalize_title", "title_warning", "validate_url", "CARIF_OREF_MAP_URL", "IDF_DEPARTEMENTS",
-    "JUSTIFICATIF_MAX_BYTES", "JUSTIFICATION_REQUIRED", "MODALITES", "PERIMETER_REFUSAL",
-    "check_registration_perimeter", "check_session_dates", "check_session_place", "departement_of", "is_in_idf",
+    "IDF_REGION", "JUSTIFICATIF_MAX_BYTES", "JUSTIFICATION_REQUIRED", "MODALITES", "PERIMETER_REFUSAL", "Place",
+    "check_registration_perimeter", "check_session_dates", "check_session_place", "departement_of", "is_idf_region",
     "validate_justificatif", "INACTIVATION_DAYS", "REMINDER_DAYS_BEFORE", "archiving_date", "inactivation_date",
     "latest_end_archived_by", "latest_end_reminded_by", "reminder_date",
+    "ACTION_COLLECTION_LIMITS", "ACTION_CONTENT_COLUMNS", "DATE_FORMAT_MESSAGE", "DATES_INFORMATION_MAX",
+    "FINANCEURS_MAX", "PARCOURS", "PRICES", "SESSION_CONTENT_COLUMNS", "VALIDATION_BLOCS", "check_action_content",
+    "check_dates_information", "check_financeurs", "check_formateur", "check_inscription_period", "check_price",
+    "check_session_content", "euros_text", "foreign_blocs", "normalize_formateur", "split_dates", "url_errors",
 ]

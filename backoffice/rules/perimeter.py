@@ -1,9 +1,16 @@
 """The perimeter of the regional base (SPEC section 4): Ile-de-France, the justificatif, places
-and dates of sessions."""
+and dates of sessions.
+
+A place or a seat is in Ile-de-France when its commune is: the commune's region code (INSEE,
+'11'), from the commune referential (backoffice/rules/communes.py picks the commune of a postal
+code and a town name). Never the postal code's first digits: 94390 is Paray-Vieille-Poste, in
+the Essonne, and CEDEX codes follow no département at all."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Protocol
 
+IDF_REGION = "11"
 IDF_DEPARTEMENTS = ("75", "77", "78", "91", "92", "93", "94", "95")
 _OVERSEAS = frozenset("971 972 973 974 975 976 984 986 987 988".split())
 CARIF_OREF_MAP_URL = "https://reseau.intercariforef.org/lassociation-intercariforef#toc-carte-des-carif-oref"
@@ -28,7 +35,9 @@ JUSTIFICATION_REQUIRED = (
 
 
 def departement_of(code_postal) -> str | None:
-    """Département of a French 5-digit postal code ('20090' -> '2A', '97400' -> '974')."""
+    """The département a French 5-digit postal code's digits point to ('20090' -> '2A', '97400' ->
+    '974'): La Poste's routing, a hint only (a CEDEX code's communes are looked for there); the
+    département of an address is its commune's."""
     if not isinstance(code_postal, str):
         return None
     cp = code_postal.strip()
@@ -42,15 +51,16 @@ def departement_of(code_postal) -> str | None:
     return None if head in ("00", "96", "99") else head
 
 
-def is_in_idf(code_postal) -> bool:
-    """True iff the postal code is in one of the 8 départements of Ile-de-France."""
-    return departement_of(code_postal) in IDF_DEPARTEMENTS
+def is_idf_region(region_code) -> bool:
+    """True iff this region code (of a commune) is Ile-de-France's."""
+    return region_code == IDF_REGION
 
 
-def check_registration_perimeter(code_postal_siege, offers_presentiel_in_idf: bool,
+def check_registration_perimeter(region_siege: str | None, offers_presentiel_in_idf: bool,
                                  foad_only: bool, has_justification: bool) -> str | None:
-    """Pré-inscription (FAQ section 2); a missing or foreign postal code counts as outside IDF."""
-    if is_in_idf(code_postal_siege):
+    """Pré-inscription (FAQ section 2). `region_siege`: the region of the seat's commune; None (no
+    commune found, or an address abroad) counts as outside Ile-de-France."""
+    if is_idf_region(region_siege):
         return None
     if foad_only or not offers_presentiel_in_idf:
         return PERIMETER_REFUSAL
@@ -71,22 +81,38 @@ def validate_justificatif(head: bytes, size: int) -> str | None:
 
 
 MODALITES = ("presentiel", "mixte", "foad")
+PLACE_REQUIRED = "Un lieu de formation est obligatoire pour une session en présentiel."
+PLACE_WITHOUT_COMMUNE = ("La commune du lieu de formation n'est pas reconnue : corrigez son code postal et sa "
+                         "ville dans le carnet d'adresses (seules les formations ayant lieu en Ile-de-France "
+                         "peuvent être référencées).")
 
 
-def check_session_place(modalite: str, code_postal: str | None) -> str | None:
-    """A présentiel or mixte session needs a training place in Ile-de-France."""
+class Place(Protocol):
+    """What the perimeter reads of a training place: its commune (an Adresse of the carnet, whose
+    commune services.communes resolved, or a Commune row)."""
+
+    code_insee: str | None
+    departement_code: str | None
+    region_code: str | None
+
+
+def check_session_place(modalite: str, lieu: Place | None) -> str | None:
+    """The training place of a session: required in présentiel, optional in mixte (LHEO makes it
+    optional), not needed in FOAD; when there is one (présentiel or mixte), its commune must be in
+    Ile-de-France. `lieu` None: the session has no place."""
     if modalite not in MODALITES:
         return "La modalité de formation doit être présentiel, mixte ou à distance (FOAD)."
     if modalite == "foad":
         return None
-    if code_postal is None or not str(code_postal).strip():
-        return "Un lieu de formation est obligatoire pour une session en présentiel ou mixte."
-    dep = departement_of(code_postal)
-    if dep is None:
-        return "Le code postal du lieu de formation n'est pas valide."
-    if dep not in IDF_DEPARTEMENTS:
-        return (f"Le lieu de formation est situé dans le département {dep} : seules les "
-                "formations ayant lieu en Ile-de-France (départements "
+    if lieu is None:
+        return PLACE_REQUIRED if modalite == "presentiel" else None
+    if not getattr(lieu, "code_insee", None):
+        return PLACE_WITHOUT_COMMUNE
+    if not is_idf_region(getattr(lieu, "region_code", None)):
+        where = getattr(lieu, "departement_code", None)
+        return ((f"Le lieu de formation est situé dans le département {where}" if where else
+                 "Le lieu de formation est situé")
+                + " : seules les formations ayant lieu en Ile-de-France (départements "
                 + ", ".join(IDF_DEPARTEMENTS) + ") peuvent être référencées.")
     return None
 

@@ -130,7 +130,8 @@ def _convention_changed(session: DbSession, action) -> bool:
 
 
 def check_content(session: DbSession, user, action) -> None:
-    """Business rules of the fiche's content (SPEC section 4), whatever posted it."""
+    """Business rules of the fiche's content (SPEC section 4) and of its LHEO fields (coded values,
+    web addresses, lengths, counts, blocs of its own certifications), whatever posted it."""
     errors = []
     owner_side = user is not None and not permissions.allowed(user, "action", "control")
     existing = action.id is not None
@@ -148,6 +149,12 @@ def check_content(session: DbSession, user, action) -> None:
     parent = action.parent
     if parent is not None and parent.organisme_id != organisme_id_of(action):
         errors.append(("parent", PARENT_MISMATCH))
+    errors += rules.check_action_content({name: getattr(action, name) for name in rules.ACTION_CONTENT_COLUMNS},
+                                         {name: len(getattr(action, name)) for name in rules.ACTION_COLLECTION_LIMITS})
+    strangers = rules.foreign_blocs([(b.code, b.certification_id) for b in action.blocs],
+                                    [c.id for c in action.certifications])
+    if strangers:
+        errors.append(("blocs", strangers))
     if errors:
         raise ServiceError(errors=errors)
 
@@ -303,16 +310,17 @@ def reactivate_action(session: DbSession, user, action: Action, expected_version
 @intent
 def duplicate_action(session: DbSession, user, action: Action) -> Action:
     """DUPLIQUER: a new action (new AF_) En rédaction / Brouillon / Créé with a copy of the fields,
-    certifications and domains; not the sessions nor the modules."""
+    certifications, domains and the other code lists (ROME, publics, languages, pedagogy, blocs);
+    not the sessions nor the modules."""
     check_allowed(user, "action", "view", action)
     check_allowed(user, "action", "create", action)
     state = W.apply(W.Event.DUPLIQUER, state_of(action), workflow_actor(user, action),
                     W.Facts(conventionnee=bool(action.conventionnee)))
     copy = Action(**{attr.key: getattr(action, attr.key) for attr in inspect(Action).column_attrs
                      if attr.key not in NOT_COPIED})
-    copy.certifications = list(action.certifications)
-    copy.formacodes = list(action.formacodes)
-    copy.nsfs = list(action.nsfs)
+    for relation in ("certifications", "formacodes", "nsfs", "romes", "publics", "langues",
+                     "modalites_pedagogiques_codes", "blocs"):
+        setattr(copy, relation, list(getattr(action, relation)))
     set_state(copy, state)
     session.add(copy)
     session.flush()

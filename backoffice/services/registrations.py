@@ -1,7 +1,8 @@
 """Pré-inscription of an organisme and its first user, and the documentalists' decision.
 
 SPEC section 5 and FAQ section 2: the public form creates a brouillon organisme
-and an inactive user; outside Ile-de-France a justification PDF is required,
+and an inactive user; outside Ile-de-France (the seat's commune, from the commune
+referential, is in another region) a justification PDF is required,
 and an organisme that only offers distance learning (FOAD) is refused with the
 FAQ's message. A documentaliste validates (organisme validé, user active,
 e-mail with the identifiant and a link to set a password) or refuses (e-mail
@@ -18,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from .. import rules
 from ..actor import Actor, acting_as, current_actor
-from ..models import Departement, History, Organisme, User, user_organisme
+from ..models import Commune, History, Organisme, User, user_organisme
 from ..models.listeners import utcnow
-from . import justificatifs, throttle
+from . import communes, justificatifs, throttle
 from .accounts import SIGNATURE, AccountSettings, issue_token, record_acte
 from .mail import queue_mail
 
@@ -62,6 +63,7 @@ class Outcome:
     organisme: Organisme | None = None
     user: User | None = None
     notice: str | None = None
+    in_region: bool | None = None  # the seat's commune is in Ile-de-France (None: no commune found)
 
 
 def _field_errors(session: Session, reg: Registration) -> dict[str, str]:
@@ -70,9 +72,6 @@ def _field_errors(session: Session, reg: Registration) -> dict[str, str]:
         message = check(getattr(reg, name))
         if message:
             errors[name] = message
-    cp = reg.code_postal.strip()
-    if not (len(cp) == 5 and cp.isascii() and cp.isdigit()):
-        errors["code_postal"] = "Le code postal doit comporter 5 chiffres."
     try:
         rules.login_base(reg.prenom, reg.nom)
     except ValueError as exc:
@@ -92,24 +91,29 @@ def preregister(session: Session, reg: Registration, pdf: bytes | None, pdf_name
     if throttle.exceeded(session, ip_bucket, throttle.REGISTRATION_PER_IP, now):
         return Outcome(errors={"__all__": THROTTLED})
     errors = _field_errors(session, reg)
-    in_idf = rules.is_in_idf(reg.code_postal.strip())
+    seat = communes.resolve(session, reg.code_postal, reg.ville)
+    if not seat.found:
+        errors[seat.field] = seat.message
+    region = seat.commune.region_code if seat.found else None
+    in_idf = rules.is_idf_region(region)
     pdf_ok = False
     if pdf and not in_idf:
         problem = justificatifs.check_pdf(pdf)
         if problem:
             errors["justificatif"] = problem
         pdf_ok = problem is None
-    verdict = rules.check_registration_perimeter(reg.code_postal.strip(), reg.presentiel_idf,
-                                                 reg.foad_uniquement, pdf_ok)
-    if verdict == rules.PERIMETER_REFUSAL:
-        return Outcome(errors={"__all__": verdict})
-    if verdict and "justificatif" not in errors:
-        errors["justificatif"] = verdict
+    if seat.found:  # where the seat is is known: never refused nor asked a PDF for a mistyped town
+        verdict = rules.check_registration_perimeter(region, reg.presentiel_idf, reg.foad_uniquement, pdf_ok)
+        if verdict == rules.PERIMETER_REFUSAL:
+            return Outcome(errors={"__all__": verdict}, in_region=False)
+        if verdict and "justificatif" not in errors:
+            errors["justificatif"] = verdict
     if errors:
-        return Outcome(errors=errors)
+        return Outcome(errors=errors, in_region=in_idf if seat.found else None)
     stored = justificatifs.store(settings.upload_folder, pdf) if pdf_ok else None
     try:
-        outcome = _create(session, reg, stored, justificatifs.clean_filename(pdf_name) if stored else None, settings)
+        outcome = _create(session, reg, seat.commune, stored,
+                          justificatifs.clean_filename(pdf_name) if stored else None, settings)
         throttle.hit(session, ip_bucket, now)
         session.commit()
     except IntegrityError:
@@ -123,20 +127,19 @@ def preregister(session: Session, reg: Registration, pdf: bytes | None, pdf_name
         raise
     if pdf and in_idf:
         outcome.notice = IGNORED_JUSTIFICATIF
+    outcome.in_region = in_idf
     return outcome
 
 
-def _create(session: Session, reg: Registration, stored: str | None, label: str | None,
+def _create(session: Session, reg: Registration, commune: Commune, stored: str | None, label: str | None,
             settings: AccountSettings) -> Outcome:
-    dep = rules.departement_of(reg.code_postal.strip())
-    departement = session.get(Departement, dep) if dep else None
     with acting_as(REGISTRANT):
         organisme = Organisme(
             raison_sociale=reg.raison_sociale, nom_usuel=reg.nom_usuel or None,
             siret=rules.normalize_siret(reg.siret), nda="".join(reg.nda.split()),
             numero_voie=reg.numero_voie or None, voie=reg.voie, complement_batiment=reg.complement or None,
-            code_postal=reg.code_postal.strip(), ville=reg.ville,
-            region_code=departement.region_code if departement else None,
+            code_postal=rules.clean_code_postal(reg.code_postal), ville=reg.ville.strip(),
+            code_insee=commune.code_insee, region_code=commune.region_code,
             telephone=reg.telephone or None, courriel=reg.courriel_organisme or reg.email,
             etat="brouillon", formation_foad_uniquement=reg.foad_uniquement,
             justificatif_path=stored, justificatif_nom=label, source="Pré-inscription")

@@ -5,8 +5,10 @@ action (an OF adding a session to a Visé action sends it back to control while 
 the published version; an OF has no hand on an Inactif / À supprimer action). Business rules,
 enforced here whatever posted the data: dates (end ≥ start), hours (> 0), the training place
 (the action's organisme's address book, in Ile-de-France unless FOAD), apprenticeship fields
-(only with a dispositif d'apprentissage, and then the cycle's fields are required), and the
-programme's lock of contractual fields for organisme users on conventionnées. No Flask import.
+(only with a dispositif d'apprentissage, and then the cycle's fields are required), the LHEO
+content (prices, inscription and information dates, subcontracting, funders, web address,
+lengths: rules.check_session_content; addresses and contact from the organisme's carnets), and
+the programme's lock of contractual fields for organisme users on conventionnées. No Flask import.
 """
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from decimal import Decimal
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session as DbSession
 
-from .. import permissions, rules, workflow as W
-from ..models import Action, Session
+from .. import permissions, rules
+from .. import workflow as W
+from ..models import Action, Session, SessionFinanceur
 from .actions import ServiceError, apply_save, check_allowed, intent, old_value, state_of, workflow_actor
 
 APPRENTISSAGE_FIELDS = ("duree_cycle", "annees_apprentissage", "niveau_bac", "rythme", "unites_centre",
@@ -27,6 +30,10 @@ APPRENTISSAGE_REQUIRED = {
     "niveau_bac": "Indiquez si la formation est pré-bac ou post-bac.",
 }
 OTHER_ORGANISME_PLACE = "Le lieu de formation doit appartenir au carnet d'adresses de l'organisme de l'action."
+OTHER_ORGANISME_ADDRESS = "L'adresse doit appartenir au carnet d'adresses de l'organisme de l'action."
+OTHER_ORGANISME_CONTACT = "Le contact doit appartenir au carnet de contacts de l'organisme de l'action."
+BOOK_RECORDS = {"adresse_inscription": OTHER_ORGANISME_ADDRESS, "adresse_information": OTHER_ORGANISME_ADDRESS,
+                "contact": OTHER_ORGANISME_CONTACT}
 NOT_COPIED = frozenset({"id", "numero", "created_at", "updated_at", "last_actor", "version_id",
                         "identifiant_externe", "archivee"})
 
@@ -45,6 +52,10 @@ def _lock_errors(session: DbSession, user, sess: Session) -> list[tuple[str, str
     if not locked:
         return []
     changes = {field: (old_value(session, sess, field), getattr(sess, field)) for field in rules.CONTRACTUAL_FIELDS}
+    for field, precision in (("date_debut", "debut_precision"), ("date_fin", "fin_precision")):
+        old, new = changes[field]  # a date is also changed by its precision alone (15/09/2027 -> 09/2027)
+        if old is not None:
+            changes[field] = ((old, old_value(session, sess, precision)), (new, getattr(sess, precision)))
     errors = []
     for field in rules.CONTRACTUAL_FIELDS:
         errors += [(field, m) for m in rules.locked_violations({field: changes[field]}, locked)]
@@ -74,6 +85,21 @@ def _apprentissage_errors(sess: Session) -> list[tuple[str, str]]:
             if getattr(sess, field) in (None, "")]
 
 
+def _content_errors(sess: Session) -> list[tuple[str, str]]:
+    """The LHEO content of the session (rules.check_session_content), and its addresses and contact
+    taken from its action's organisme's carnets. The SIRET and UAI are stored without spaces."""
+    sess.formateur_siret, sess.formateur_uai = rules.normalize_formateur(sess.formateur_siret, sess.formateur_uai)
+    financeurs = [(f.financeur.code if f.financeur is not None else f.financeur_code, f.nb_places)
+                  for f in sess.financeurs]
+    errors = rules.check_session_content({name: getattr(sess, name) for name in rules.SESSION_CONTENT_COLUMNS},
+                                         financeurs)
+    for field, message in BOOK_RECORDS.items():
+        record = getattr(sess, field)
+        if record is not None and record.organisme_id != sess.action.organisme_id:
+            errors.append((field, message))
+    return errors
+
+
 def check_session(session: DbSession, user, sess: Session) -> None:
     """Every business rule of a session; all failures reported at once, each at its field."""
     errors = []
@@ -87,10 +113,11 @@ def check_session(session: DbSession, user, sess: Session) -> None:
     if lieu is not None and lieu.organisme_id != sess.action.organisme_id:
         errors.append(("lieu", OTHER_ORGANISME_PLACE))
     modalite = sess.modalite_code or (sess.modalite.code if sess.modalite is not None else None)
-    place = rules.check_session_place(modalite or "", lieu.code_postal if lieu is not None else None)
+    place = rules.check_session_place(modalite or "", lieu)  # its commune's region decides
     if place:
         errors.append(("lieu" if modalite in rules.MODALITES else "modalite", place))
     errors += _apprentissage_errors(sess)
+    errors += _content_errors(sess)
     errors += _lock_errors(session, user, sess)
     if errors:
         raise ServiceError(errors=errors)
@@ -129,7 +156,7 @@ def save_session(session: DbSession, user, sess: Session, commit: bool = True) -
 
 @intent
 def duplicate_session(session: DbSession, user, sess: Session) -> Session:
-    """Dupliquer (sessions list): a copy of the session, new SE_ number, not archived.
+    """Dupliquer (sessions list): a copy of the session and its funders, new SE_ number, not archived.
 
     On a conventionnée whose programme locks the contractual fields, the copy is a new
     contractual session: refused to organisme users like any change of those fields."""
@@ -139,6 +166,7 @@ def duplicate_session(session: DbSession, user, sess: Session) -> Session:
                       if attr.key not in NOT_COPIED})
     copy.archivee = False
     copy.action = sess.action
+    copy.financeurs = [SessionFinanceur(financeur_code=f.financeur_code, nb_places=f.nb_places) for f in sess.financeurs]
     locked = [m for _f, m in _lock_errors(session, user, copy)]
     if locked:
         raise ServiceError(" ".join(locked), forbidden=True)

@@ -172,4 +172,4 @@ def test_only_documentalists_reach_the_queue(client, make, login_as):
         assert client.post("/admin/preinscriptions/valider/", data={"id": organisme.id}).status_code == 403
     db.session.expire_all()
     assert organisme.etat == "brouillon"
-    assert rules.is_in_idf(organisme.code_postal)
+    assert organisme.region_code == rules.IDF_REGION and organisme.code_insee == "75056"

@@ -186,10 +186,12 @@ def test_bad_input_gets_french_messages_at_the_field(client, make):
     assert field_errors(body, "date_fin") == ["La date de fin doit être postérieure ou égale à la date de début."]
     assert field_errors(body, "duree_totale") == ["La durée totale doit être supérieure à 0 heure."]
     body = client.post(new_session, data={**good, "date_debut": "31/02/2027"}).get_data(as_text=True)
-    assert field_errors(body, "date_debut") == ["La date n'est pas valide : saisissez-la au format JJ/MM/AAAA."]
+    assert field_errors(body, "date_debut") == ["La date n'est pas valide : saisissez-la au format JJ/MM/AAAA, "
+                                                "MM/AAAA ou AAAA."]
     body = client.post(new_session, data={**good, "dispositif": str(_dispositif(True).id)}).get_data(as_text=True)
     assert field_errors(body, "duree_cycle") == ["La durée du cycle est obligatoire pour un contrat d'apprentissage."]
-    lyon = make.adresse(o, libelle="Lyon", code_postal="69001", ville="Lyon", departement_code=None, region_code=None)
+    lyon = make.adresse(o, libelle="Lyon", code_postal="69001", ville="Lyon", departement_code="69", region_code="84",
+                        code_insee="69123")
     body = client.post(new_session, data={**good, "lieu": str(lyon.id)}).get_data(as_text=True)
     assert "département 69" in " ".join(field_errors(body, "lieu"))
     assert not db.session.scalars(select(FormationSession)).all()

@@ -187,7 +187,7 @@ def test_session_rules_and_locks(make):
     user = make.user("organisme", organismes=[o])
     doc = make.user("documentaliste")
     action = make.action(o)
-    far = make.adresse(o, code_postal="69001", ville="Lyon", departement_code=None, region_code=None)
+    far = make.adresse(o, code_postal="69001", ville="Lyon", code_insee="69123", departement_code="69", region_code="84")
     bad = FormationSession(date_debut=date(2027, 3, 1), date_fin=date(2027, 2, 1), duree_totale=0,
                            modalite_code="presentiel", lieu=far, dispositif_id=1)
     with pytest.raises(actions.ServiceError) as refused:

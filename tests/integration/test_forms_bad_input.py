@@ -54,12 +54,13 @@ FORMS = [
         case("nda", "11 75", "Le numéro de déclaration d'activité doit comporter 11 chiffres."),
         case("uai", "12345", "Le numéro UAI doit comporter 8 caractères"),
     ]),
-    Form("adresses", "documentaliste", "adresse", "adresse", {"libelle": "Nouveau site"}, [
+    # a carnet row never moves to another organisme: the picker is on the create form only
+    Form("adresses", "documentaliste", "adresse", "adresse", {"libelle": "Nouveau site", "organisme": "@ORGANISME"}, [
         case("libelle", LONG, "Le champ ne peut pas contenir plus de 150 caractères."),
         case("code_postal", "ABCDE", "Le code postal doit comporter 5 chiffres."),
-        case("organisme", "999999", "Choix incorrect"),
+        case("organisme", "999999", "Choix incorrect", "c"),
     ]),
-    Form("contacts", "documentaliste", "contact", "contact", {"nom": "Nouveau"}, [
+    Form("contacts", "documentaliste", "contact", "contact", {"nom": "Nouveau", "organisme": "@ORGANISME"}, [
         case("nom", LONG, "Le champ ne peut pas contenir plus de 100 caractères."),
         case("courriel", "paul.martin@", "L'adresse de courriel n'est pas valide."),
         case("telephone", LONG, "Le champ ne peut pas contenir plus de 30 caractères."),
@@ -203,7 +204,7 @@ def test_bad_input_gives_french_message_at_the_field(client, make, form):
     if form.create is not None:
         create_url = f"/admin/{form.endpoint}/new/"
         create_data = {k: v for k, v in baseline.items() if not INLINE.match(k) and k != "fiche_version"}
-        create_data.update({k: [v] for k, v in form.create.items()})
+        create_data.update({k: [str(organisme_pk) if v == "@ORGANISME" else v] for k, v in form.create.items()})
         modes.append(("c", create_url, create_data, client.get(create_url).get_data(as_text=True)))
     for mode, url, data, page in modes:
         for name in _required(page, readonly_ok=(mode == "c")):

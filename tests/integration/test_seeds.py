@@ -3,9 +3,10 @@ import pytest
 from sqlalchemy import func, select
 
 from backoffice import rules
-from backoffice.models import (Action, Adresse, Certification, Contact, Departement, Dispositif, EtatRecrutement,
-                               Financeur, Formacode, History, Modalite, Niveau, Nsf, Organisme, Programme, Region,
-                               Session, User, action_certification, action_formacode, action_nsf, user_organisme)
+from backoffice.models import (Action, Adresse, Certification, Commune, Contact, Departement, Dispositif,
+                               EtatRecrutement, Financeur, Formacode, History, Modalite, Niveau, Nsf, Organisme,
+                               Programme, Region, Session, User, action_certification, action_formacode, action_nsf,
+                               user_organisme)
 from backoffice.passwords import verify_password
 from backoffice.workflow import Controle, EtatFiche, Publication
 from seeds.csvfiles import read_rows
@@ -103,9 +104,10 @@ def test_the_demo_base_is_coherent(db_session, demo):
         assert rules.validate_nda(organisme.nda) is None
         assert 1 <= len(organisme.adresses) <= 3 and 1 <= len(organisme.contacts) <= 3
         assert sum(c.principal for c in organisme.contacts) == 1
-        for adresse in organisme.adresses:
-            assert adresse.departement_code == rules.departement_of(adresse.code_postal)
-    outside = [o for o in organismes if not rules.is_in_idf(o.code_postal)]
+        for adresse in organisme.adresses:  # every address has its commune, whose département it takes
+            commune = db_session.get(Commune, adresse.code_insee)
+            assert (adresse.departement_code, adresse.region_code) == (commune.departement_code, commune.region_code)
+    outside = [o for o in organismes if not rules.is_idf_region(o.region_code)]
     assert [(o.etat, o.justificatif_path) for o in outside] == [("brouillon", None)]
     assert db_session.scalar(select(func.count()).select_from(Contact).where(Contact.diffusable.is_(False))) >= 1
 

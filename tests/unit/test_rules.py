@@ -13,7 +13,7 @@ from backoffice.rules import (
     IDF_DEPARTEMENTS, INACTIVATION_DAYS, JUSTIFICATIF_MAX_BYTES, NUMERO_PREFIX,
     SESSION_MANDATORY, UAI_LETTERS, archiving_date, check_registration_perimeter,
     check_session_dates, check_session_place, departement_of, find_doublon, format_numero,
-    inactivation_date, is_cpf, is_in_idf, latest_end_archived_by, latest_end_reminded_by,
+    inactivation_date, is_cpf, is_idf_region, latest_end_archived_by, latest_end_reminded_by,
     locked_fields, locked_violations, login_base, make_login, missing_fields, normalize_siret,
     normalize_title, normalize_uai, parse_lock_policy, parse_numero, reminder_date,
     title_warning, uai_letter, validate_justificatif, validate_nda, validate_siret, validate_uai,
@@ -34,7 +34,8 @@ def test_module_is_pure_python(path):
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                  if not node.level}
     roots = {name.split(".")[0] for name in imported}
-    assert roots <= {"__future__", "re", "unicodedata", "collections", "datetime", "dateutil", "stdnum"}
+    assert roots <= {"__future__", "re", "unicodedata", "collections", "dataclasses", "typing", "datetime", "decimal", "calendar",
+                     "dateutil", "stdnum"}
 
 
 # ---------------------------------------------------------------- identifiers
@@ -213,14 +214,12 @@ def test_departement_of_invalid(cp):
     assert departement_of(cp) is None
 
 
-def test_is_in_idf_all_eight():
-    """The 8 départements of Ile-de-France are in, their neighbours and Corsica are not."""
+def test_idf_is_region_11():
+    """Ile-de-France is region 11 of the INSEE's code (its 8 départements name it in messages)."""
     assert IDF_DEPARTEMENTS == ("75", "77", "78", "91", "92", "93", "94", "95")
-    for dep in IDF_DEPARTEMENTS:
-        assert is_in_idf(dep + "000")
-    for cp in ("60000", "45000", "28000", "27000", "02000", "10000", "51000", "89000",
-               "20000", "97500", "7500", None):
-        assert not is_in_idf(cp)
+    assert rules.IDF_REGION == "11" and is_idf_region("11")
+    for region in ("24", "52", "84", "94", "1", "011", "", None, 11):
+        assert not is_idf_region(region)
 
 
 # ---------------------------------------------------------------- registration perimeter
@@ -230,12 +229,12 @@ def test_is_in_idf_all_eight():
 ])
 def test_perimeter_idf_organisme_accepted(presentiel, foad, justif):
     """An organisme whose siège is in Ile-de-France is accepted whatever it offers."""
-    assert check_registration_perimeter("95880", presentiel, foad, justif) is None
+    assert check_registration_perimeter("11", presentiel, foad, justif) is None
 
 
 def test_perimeter_foad_only_refused():
     """Outside IDF and FOAD only: refused with the FAQ's answer and the Carif-Oref map."""
-    msg = check_registration_perimeter("69001", False, True, True)
+    msg = check_registration_perimeter("84", False, True, True)
     assert msg.startswith("Non, vous ne pouvez pas vous référencer sur DOKELIO Ile-de-France.")
     assert "périmètre régional, celui de l'Ile-de-France" in msg
     assert msg.endswith("Veuillez-vous rapprocher du Carif-Oref de votre région : " + CARIF_OREF_MAP_URL)
@@ -244,17 +243,17 @@ def test_perimeter_foad_only_refused():
 
 def test_perimeter_foad_only_wins_over_presentiel_flag():
     """Contradictory flags (FOAD only yet présentiel) are refused: FOAD only wins."""
-    assert check_registration_perimeter("69001", True, True, True) == rules.PERIMETER_REFUSAL
+    assert check_registration_perimeter("84", True, True, True) == rules.PERIMETER_REFUSAL
 
 
 def test_perimeter_no_presentiel_in_idf_refused():
     """Outside IDF without présentiel training in IDF: pointed to its own Carif-Oref."""
-    assert check_registration_perimeter("13001", False, False, True) == rules.PERIMETER_REFUSAL
+    assert check_registration_perimeter("93", False, False, True) == rules.PERIMETER_REFUSAL
 
 
 def test_perimeter_presentiel_needs_justification():
     """Outside IDF with présentiel in IDF but no justification: the FAQ's requirement."""
-    msg = check_registration_perimeter("45000", True, False, False)
+    msg = check_registration_perimeter("24", True, False, False)
     assert ("un justificatif de type convention de formation précisant un lieu de formation "
             "en présentiel francilien") in msg
     assert "PDF" in msg and "moins de 1 Mo" in msg and "anonymisant" in msg
@@ -262,13 +261,13 @@ def test_perimeter_presentiel_needs_justification():
 
 def test_perimeter_presentiel_with_justification_accepted():
     """Outside IDF with présentiel in IDF and its justification: accepted."""
-    assert check_registration_perimeter("45000", True, False, True) is None
+    assert check_registration_perimeter("24", True, False, True) is None
 
 
-@pytest.mark.parametrize("cp", [None, "", "1000", "20200", "97400"])
-def test_perimeter_unknown_or_far_siege_counts_outside(cp):
-    """Missing, malformed, Corsican or overseas siège postal codes are outside IDF."""
-    assert check_registration_perimeter(cp, True, False, False) == rules.JUSTIFICATION_REQUIRED
+@pytest.mark.parametrize("region", [None, "", "94", "04"])
+def test_perimeter_unknown_or_far_siege_counts_outside(region):
+    """A siège with no commune (abroad), in Corsica or overseas is outside IDF."""
+    assert check_registration_perimeter(region, True, False, False) == rules.JUSTIFICATION_REQUIRED
 
 
 def test_justificatif_limit_is_one_megabyte_si():
@@ -287,42 +286,61 @@ def test_justificatif_must_be_pdf_and_not_empty():
 
 # ---------------------------------------------------------------- session place and dates
 
-@pytest.mark.parametrize("cp", [None, "", "69001", "not a postcode"])
-def test_session_place_foad_needs_no_place(cp):
+def _place(code_insee, departement, region):
+    return SimpleNamespace(code_insee=code_insee, departement_code=departement, region_code=region)
+
+
+MONTREUIL = _place("93048", "93", "11")
+LYON = _place("69123", "69", "84")
+PARAY = _place("91479", "91", "11")  # postal code 94390: its département is the commune's, not the code's
+UNRESOLVED = _place(None, None, None)
+
+
+@pytest.mark.parametrize("lieu", [None, LYON, UNRESOLVED])
+def test_session_place_foad_needs_no_place(lieu):
     """A FOAD session needs no training place at all."""
-    assert check_session_place("foad", cp) is None
+    assert check_session_place("foad", lieu) is None
 
 
 @pytest.mark.parametrize("modalite", ["presentiel", "mixte"])
 def test_session_place_in_idf_accepted(modalite):
-    """Présentiel and mixte sessions in Ile-de-France are accepted."""
-    assert check_session_place(modalite, "77420") is None
+    """Présentiel and mixte sessions whose place's commune is in region 11 are accepted."""
+    assert check_session_place(modalite, MONTREUIL) is None
+    assert check_session_place(modalite, PARAY) is None
 
 
 @pytest.mark.parametrize("modalite", ["presentiel", "mixte"])
 def test_session_place_outside_idf_names_departement(modalite):
-    """Outside Ile-de-France, the message names the département and the rule."""
-    msg = check_session_place(modalite, "69001")
+    """Outside Ile-de-France, the message names the commune's département and the rule."""
+    msg = check_session_place(modalite, LYON)
     assert "département 69" in msg and "Ile-de-France" in msg and "75, 77, 78, 91, 92, 93, 94, 95" in msg
-    assert "département 2A" in check_session_place(modalite, "20000")
+    assert "département 2A" in check_session_place(modalite, _place("2A004", "2A", "94"))
 
 
-@pytest.mark.parametrize("cp", [None, "", "  "])
-def test_session_place_missing(cp):
-    """Présentiel without a place is refused."""
-    assert check_session_place("presentiel", cp) == (
-        "Un lieu de formation est obligatoire pour une session en présentiel ou mixte.")
+def test_session_place_decided_by_region_not_departement():
+    """A commune whose département code looks Francilien but whose region is not (bad data) is out,
+    and the region alone decides."""
+    assert check_session_place("presentiel", _place("75056", "75", "84")) is not None
+    assert check_session_place("presentiel", _place("44109", "44", "11")) is None
 
 
-def test_session_place_invalid_postcode():
-    """A malformed postal code is reported as such."""
-    assert check_session_place("mixte", "7500") == "Le code postal du lieu de formation n'est pas valide."
+def test_session_place_missing():
+    """Présentiel without a place is refused; mixte may have none (optional in LHEO)."""
+    assert check_session_place("presentiel", None) == "Un lieu de formation est obligatoire pour une session en présentiel."
+    assert check_session_place("mixte", None) is None
+
+
+@pytest.mark.parametrize("modalite", ["presentiel", "mixte"])
+def test_session_place_without_commune(modalite):
+    """A place whose commune is unknown cannot be placed in the region: refused, pointing to the carnet."""
+    assert check_session_place(modalite, UNRESOLVED) == rules.perimeter.PLACE_WITHOUT_COMMUNE
+    assert "carnet d'adresses" in rules.perimeter.PLACE_WITHOUT_COMMUNE
 
 
 @pytest.mark.parametrize("modalite", ["distance", "Presentiel", "", None])
 def test_session_place_unknown_modalite(modalite):
     """Only the three codes presentiel, mixte, foad are known."""
-    assert "présentiel, mixte ou à distance" in check_session_place(modalite, "75001")
+    assert "présentiel, mixte ou à distance" in check_session_place(modalite, MONTREUIL)
 
 
 def test_session_dates():
