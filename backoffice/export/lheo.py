@@ -81,8 +81,6 @@ def gaps(offer: dict) -> list[str]:
         missing.append("Public visé (au moins un code)")
     if offer.get("blocs") and action.get("validation_blocs") not in VALIDATION_BLOCS_CODES:
         missing.append("Validation des blocs de compétences")
-    if not offer.get("sessions"):
-        missing.append("Au moins une session non archivée")
     for session in offer.get("sessions") or ():
         where = f"Session {session.get('numero') or 'nouvelle'}"
         if clean(session.get("rythme_formation")) is None:

@@ -148,10 +148,11 @@ class Batch:
         return embedded
 
 
-def build_offer(content: dict, lookups: Lookups, batch: Batch) -> dict | None:
+def build_offer(content: dict, lookups: Lookups, batch: Batch, keep_empty: bool = False) -> dict | None:
     """The offer dict of one action content (shape: backoffice.export.lheo.render_formation),
-    or None when no live session is left to publish. `offer["withdrawn_sessions"]` lists the
-    published sessions that left the feed since the visa (archived or deleted)."""
+    or None when no live session is left to publish (unless `keep_empty`: the checks of an
+    action being written). `offer["withdrawn_sessions"]` lists the published sessions that left
+    the feed since the visa (archived or deleted)."""
     sessions, withdrawn = [], []
     for x in content.get("sessions") or ():
         if x.get("id") not in batch.live or x.get("archivee"):
@@ -164,7 +165,7 @@ def build_offer(content: dict, lookups: Lookups, batch: Batch) -> dict | None:
                          "contact": batch.contact(x.get("contact")),
                          "financeurs": list(x.get("financeurs") or ()),
                          "dispositif": lookups.dispositifs.get(x.get("dispositif_id"))})
-    if not sessions:
+    if not sessions and not keep_empty:
         return None
     organisme = lookups.organismes[content["organisme_id"]]
     certifications = [lookups.certifications[i] for i in content.get("certifications") or ()
@@ -185,10 +186,10 @@ def build_offer(content: dict, lookups: Lookups, batch: Batch) -> dict | None:
     }
 
 
-def offers_from_contents(contents: list[dict], lookups: Lookups) -> list[dict]:
+def offers_from_contents(contents: list[dict], lookups: Lookups, keep_empty: bool = False) -> list[dict]:
     """Offer dicts for a batch of action contents (bulk look-ups, then pure assembly)."""
     batch = lookups.load(contents)
-    offers = (build_offer(c, lookups, batch) for c in contents)
+    offers = (build_offer(c, lookups, batch, keep_empty) for c in contents)
     return [o for o in offers if o is not None]
 
 
@@ -241,16 +242,17 @@ def non_empty(offers: Iterator[dict]) -> Iterator[dict] | None:
     return itertools.chain([first], offers)
 
 
-def offer_for_action(session: OrmSession, action: Action, current: bool) -> dict | None:
+def offer_for_action(session: OrmSession, action: Action, current: bool, keep_empty: bool = False) -> dict | None:
     """The offer of one action: its current content (fiche export) or what partners see
-    (None when the action is not diffusable or has nothing left to publish)."""
+    (None when the action is not diffusable or has nothing left to publish; with `keep_empty`,
+    an offer without session rather than None)."""
     if current:
         content = current_content(action)
     else:
         content = published_content(action) if action.publication == DIFFUSABLE else None
         if content is None:
             return None
-    offers = offers_from_contents([content], Lookups(session))
+    offers = offers_from_contents([content], Lookups(session), keep_empty)
     return offers[0] if offers else None
 
 

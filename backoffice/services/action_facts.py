@@ -94,8 +94,8 @@ def diffusion_gaps(session: DbSession, action) -> list[str]:
     of the LHEO writer itself, so that a visé action is always one the feed can hold."""
     from ..export import lheo, lheo_data  # the export reads services; imported when used
     with session.no_autoflush:
-        offer = lheo_data.offer_for_action(session, action, current=True)
-    return lheo.gaps(offer) if offer is not None else []
+        offer = lheo_data.offer_for_action(session, action, current=True, keep_empty=True)
+    return lheo.gaps(offer)
 
 
 def facts(session: DbSession, action) -> W.Facts:

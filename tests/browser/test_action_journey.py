@@ -68,12 +68,12 @@ def test_action_journey(page, live_server, make, unique, artifacts):
     browser tests: every record here is the test's own, found by its unique name or numero)."""
     organisme = make.organisme(nom_usuel=f"GRETA Parcours {unique}")
     make.adresse(organisme, libelle=f"Site de Meaux {unique}", code_postal="77100", ville="Meaux",
-                 departement_code="77")
+                 departement_code="77", code_insee="77284")
     code = f"RNCP{int(unique, 16) % 10**6:06d}"
     make.certification(code_rncp=code, intitule="Cuisinier en restauration collective", eligible_cpf=True)
     of_user = make.user("organisme", organismes=[organisme], identifiant=f"ofparcours{unique}")
     doc = make.user("documentaliste", identifiant=f"docparcours{unique}")
-    dispositif = db.session.scalars(select(Dispositif).where(Dispositif.apprentissage.is_(False))).first()
+    dispositif = db.session.scalars(select(Dispositif).where(Dispositif.code == "HORS_DISPOSITIF")).one()
     j = Journey(page, live_server.rstrip("/"), artifacts)
     page.set_default_timeout(15000)
 
@@ -89,20 +89,23 @@ def test_action_journey(page, live_server, make, unique, artifacts):
     numero = page.inner_text(".numero")
     assert numero.startswith("AF_") and j.indicators() == ("En rédaction", "Brouillon", "Créé")
 
-    # 2. SOUMETTRE without a session: the FAQ's refusal (and the missing fields).
+    # 2. SOUMETTRE without a session: the FAQ's refusal (and the missing fields, LHEO's included).
     j.click("#btn-soumettre")
     assert W.SESSION_MESSAGE in j.flashes() and "Résultats attendus" in j.flashes()
+    assert "Public visé (au moins un code)" in j.flashes()
     j.shot("soumission-refusee")
 
     # 3. The organisme completes the fiche, adds a session from the SESSION tab, submits.
     page.fill("#resultats_attendus", "Titre professionnel")
     j.pick("niveau_sortie", "Niveau 3")
+    j.pick("publics", "80006 - Demandeur d'emploi")
     j.click("#btn-enregistrer")
     j.click("#onglet-session")
     j.click("#btn-creer-session")
     page.fill("#date_debut", "2027-09-06")
     page.fill("#date_fin", "2028-06-30")
     page.fill("#duree_totale", "600")
+    page.fill("#rythme_formation", "Temps plein")
     j.pick("lieu", f"Site de Meaux {unique}")
     j.pick("dispositif", dispositif.libelle)
     j.shot("nouvelle-session")
@@ -112,7 +115,7 @@ def test_action_journey(page, live_server, make, unique, artifacts):
     j.shot("onglet-session")
     j.click("#onglet-action")
     j.click("#btn-soumettre")
-    assert j.indicators() == ("À contrôler", "En rédaction", "Créé")
+    assert j.indicators() == ("À contrôler", "En rédaction", "Créé"), j.flashes()
     j.shot("soumise")
     j.logout()
 
