@@ -226,6 +226,12 @@ CREATE TABLE organisme (
     -- what the LHEO feed (source) said last time (JSON): a re-import applies only what the
     -- supplier changed since, never blanking nor overwriting what was edited here
     version_source              TEXT,
+    -- what partners see of the organisme (JSON: its fiche and contact principal), stored when a
+    -- documentaliste validates it; an organisme user's later edits wait, flagged, until the next
+    -- validation (services/organisme_publication.py)
+    version_publiee             TEXT,
+    publie_le                   TIMESTAMP,
+    modifications_a_valider     BOOLEAN NOT NULL DEFAULT FALSE,
     created_at                  TIMESTAMP NOT NULL,
     updated_at                  TIMESTAMP NOT NULL,
     last_actor                  VARCHAR(60) NOT NULL,
@@ -243,6 +249,7 @@ CREATE INDEX ix_organisme_nom_usuel ON organisme (nom_usuel);
 CREATE INDEX ix_organisme_etat ON organisme (etat);
 CREATE INDEX ix_organisme_siret ON organisme (siret);
 CREATE INDEX ix_organisme_updated ON organisme (updated_at);
+CREATE INDEX ix_organisme_a_valider ON organisme (modifications_a_valider) WHERE modifications_a_valider;
 CREATE UNIQUE INDEX ux_organisme_externe ON organisme (source, identifiant_externe)
     WHERE identifiant_externe IS NOT NULL;
 

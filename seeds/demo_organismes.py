@@ -11,7 +11,7 @@ from stdnum import luhn
 
 from backoffice.models import Adresse, Contact, Organisme
 from backoffice.rules import uai_letter
-from backoffice.services import communes
+from backoffice.services import communes, organisme_publication
 
 
 def make_siret(siren8: str, nic4: str) -> str:
@@ -140,6 +140,10 @@ def build_organismes(session: Session) -> dict[str, Organisme]:
                 courriel=email_address(prenom, nom, spec["courriel"].split("@", 1)[1])))
         session.add(organisme)
         built[key] = organisme
+    session.flush()
+    for organisme in built.values():
+        if organisme.etat == "valide":  # validated by the CARIF: what partners see of it
+            organisme_publication.publish(organisme)
     session.flush()
     return built
 

@@ -5,10 +5,20 @@ from decimal import Decimal
 
 from backoffice.actor import SYSTEM, acting_as
 from backoffice.extensions import db
-from backoffice.models import (Action, Adresse, Certification, Contact, Dispositif, Organisme, Programme,
-                               PublicVise, Session, User)
+from backoffice.models import (
+    Action,
+    Adresse,
+    Certification,
+    Contact,
+    Dispositif,
+    Organisme,
+    Programme,
+    PublicVise,
+    Session,
+    User,
+)
 from backoffice.passwords import hash_password
-from backoffice.services import publication
+from backoffice.services import organisme_publication, publication
 
 TEST_PASSWORD = "motdepasse-de-test-1"
 _counter = itertools.count(1)
@@ -41,7 +51,11 @@ class Factory:
                       region_code="11", code_insee="75056", numero_voie="10", voie="rue de la Roquette",
                       etat="valide", courriel=f"contact{n}@of-test.fr")
         values.update(kw)
-        return _save(Organisme(**values))
+        organisme = _save(Organisme(**values))
+        if organisme.etat == "valide":  # validated by the CARIF: partners see it (its published fiche)
+            organisme_publication.publish(organisme)
+            _save(organisme)
+        return organisme
 
     def adresse(self, organisme: Organisme, **kw) -> Adresse:
         values = dict(organisme=organisme, libelle="Site principal", code_postal="75011", ville="Paris",
@@ -54,7 +68,12 @@ class Factory:
         values = dict(organisme=organisme, nom="Martin", prenom="Paul", courriel="paul.martin@of-test.fr",
                       diffusable=True)
         values.update(kw)
-        return _save(Contact(**values))
+        contact = _save(Contact(**values))
+        if contact.principal and organisme.etat == "valide":  # the principal is part of the organisme's fiche
+            db.session.expire(organisme, ["contacts"])
+            organisme_publication.publish(organisme)
+            _save(organisme)
+        return contact
 
     def certification(self, **kw) -> Certification:
         n = next(_counter)

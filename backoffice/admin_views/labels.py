@@ -64,6 +64,8 @@ ORGANISME_LABELS = {
     "formation_foad_uniquement": "Formations uniquement à distance (FOAD)",
     "adresses": "Carnet d'adresses",
     "contacts": "Carnet de contacts",
+    "modifications_a_valider": "Modifications à valider",
+    "publie_le": "Fiche validée le",
 }
 
 ORGANISME_DESCRIPTIONS = {

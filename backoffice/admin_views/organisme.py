@@ -5,16 +5,19 @@ every address, keeps the places of sessions in Ile-de-France, re-saves the actio
 changed address or contact, refuses to delete one in use and keeps one contact principal per
 organisme, whatever posted the form (the inline rows of the fiche organisme included).
 """
-from flask import abort, flash
+from flask import abort, flash, redirect, request
+from flask_admin import expose
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 from wtforms import HiddenField
 from wtforms.validators import Email, Optional, ValidationError
 
-from .. import rules
+from .. import permissions, rules
 from ..extensions import db
 from ..models import ETATS_ORGANISME, Adresse, Contact
-from ..services import carnets
+from ..services import carnets, organisme_publication
+from ..services.actions import ServiceError
+from . import readable
 from .action_fields import ServiceFormMixin
 from .base import SecureModelView
 from .labels import (
@@ -110,6 +113,7 @@ class CarnetDeleteMixin:
 class OrganismeView(ServiceFormMixin, SecureModelView):
     resource = "organisme"
     optimistic_locking = True
+    edit_template = "admin/organisme_fiche.html"
 
     column_list = ["numero", "raison_sociale", "nom_usuel", "siret", "code_postal", "ville", "etat", "updated_at"]
     column_labels = {**ORGANISME_LABELS, **COMMUNE_LABEL}
@@ -117,12 +121,12 @@ class OrganismeView(ServiceFormMixin, SecureModelView):
     column_default_sort = ("updated_at", True)
     column_sortable_list = ["numero", "raison_sociale", "nom_usuel", "updated_at", "etat"]
     column_searchable_list = ["numero", "raison_sociale", "nom_usuel", "siret"]
-    column_filters = ["etat", "est_organisme_formation", "est_financeur", "est_mediateur", "code_postal",
-                      "type_financeur"]
+    column_filters = ["etat", "modifications_a_valider", "est_organisme_formation", "est_financeur", "est_mediateur",
+                      "code_postal", "type_financeur"]
     column_formatters = {"etat": lambda v, c, m, n: ETATS_ORGANISME.get(m.etat, m.etat),
                          "updated_at": lambda v, c, m, n: m.updated_at.strftime("%d/%m/%Y") if m.updated_at else ""}
-    column_details_exclude_list = ["justificatif_path", "version_id"]
-    column_export_exclude_list = ["justificatif_path", "version_id"]
+    column_details_exclude_list = ["justificatif_path", "version_id", "version_publiee", "version_source"]
+    column_export_exclude_list = ["justificatif_path", "version_id", "version_publiee", "version_source"]
     # the region is the commune's (services.communes), never typed
     form_columns = [
         "raison_sociale", "nom_usuel", "siret", "nda", "uai",
@@ -144,6 +148,42 @@ class OrganismeView(ServiceFormMixin, SecureModelView):
 
     def on_model_change(self, form, model, is_created):
         return self.call_service(form, carnets.save_organisme_fiche, model, _inline_versions(form))
+
+    def render(self, template, **kwargs):
+        model = kwargs.get("model")
+        if template == self.edit_template and model is not None:
+            may_validate = permissions.can(current_user, "organisme", "validate", model)
+            changes = organisme_publication.changes(model) if may_validate and model.modifications_a_valider else []
+            kwargs.update(organisme_changes=[(ORGANISME_LABELS.get(key, key) if key != "contact_principal"
+                                              else "Contact principal", _shown(before), _shown(after))
+                                             for _section, key, before, after in changes],
+                          pending_for_partners=model.modifications_a_valider and not may_validate)
+        return super().render(template, **kwargs)
+
+    @expose("/<id>/valider-modifications", methods=["POST"])
+    def validate_changes(self, id):
+        """VALIDER LES MODIFICATIONS: partners get the fiche as it is now (documentalistes)."""
+        organisme = self.get_one(id)
+        if not permissions.can(current_user, "organisme", "validate", organisme):
+            abort(403)
+        try:
+            organisme_publication.validate_changes(db.session, current_user, organisme,
+                                                   expected_version=request.form.get("fiche_version"))
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash("Les modifications de la fiche ont été validées : les sites partenaires les reçoivent.", "success")
+        return redirect(self.get_url(".edit_view", id=organisme.id))
+
+
+def _shown(value) -> str:
+    """A value of the organisme's published fiche as a person reads it."""
+    if isinstance(value, dict):
+        return readable.contact_text(value)
+    if isinstance(value, bool):
+        return readable.oui_non(value)
+    return "" if value is None else str(value)
 
 
 class _CarnetView(CarnetDeleteMixin, ServiceFormMixin, SecureModelView):

@@ -8,8 +8,9 @@ visé"):
 - withdrawals apply at once: of the published sessions, only those that still exist and are not
   archived now; an embedded contact only while it still exists and is diffusable now; an action
   left without any session is not in the feed (LHEO requires one);
-- the organisme (and its contact principal, while diffusable) and the referentials as they are
-  now: they are not part of an action's visa.
+- the organisme responsable from its own published version (its fiche and contact principal as a
+  documentaliste last validated them: services/organisme_publication.py), its contact principal
+  only while diffusable now; the referentials as they are now.
 
 The changes feed ("depuis") lives in backoffice/export/changes.py.
 """
@@ -35,7 +36,7 @@ from ..models import (
     Programme,
     Session,
 )
-from ..services import publication
+from ..services import organisme_publication, publication
 from ..workflow import Publication
 from .lheo import gaps
 
@@ -45,11 +46,6 @@ BATCH_SIZE = 500
 _ORG_CACHE_MAX = 1000  # organismes kept between batches (bounded: flat memory)
 _CERT_CACHE_MAX = 2000  # certifications likewise
 
-ORGANISME_FIELDS = ("id", "numero", "siret", "nda", "uai", "raison_sociale", "nom_usuel", "pays",
-                    "complement_service", "complement_batiment", "numero_voie", "voie", "lieu_dit",
-                    "code_postal", "ville", "region_code", "code_insee", "latitude", "longitude", "telephone",
-                    "autre_telephone", "telecopie", "courriel", "site_internet", "source", "identifiant_externe",
-                    "updated_at")
 CONTACT_FIELDS = ("id", "organisme_id", "nom", "prenom", "fonction", "autre_fonction", "telephone", "mobile",
                   "telecopie", "courriel", "diffusable", "principal")
 ADRESSE_FIELDS = ("id", "libelle", "pays", "complement_service", "complement_batiment", "numero_voie", "voie",
@@ -79,10 +75,12 @@ def current_content(action) -> dict:
 
 
 class Lookups:
-    """Referentials loaded once per export, and the rows a batch refers to."""
+    """Referentials loaded once per export, and the rows a batch refers to. `current`: the
+    organismes as they are now (the fiche's EXPORTER, the checks before a visa) rather than as
+    partners see them (their published version)."""
 
-    def __init__(self, session: OrmSession):
-        self.session = session
+    def __init__(self, session: OrmSession, current: bool = False):
+        self.session, self.current = session, current
         self.modalites = {code: lheo for code, lheo in session.execute(select(Modalite.code, Modalite.lheo_code))}
         self.dispositifs = {r.id: {"code": r.code, "apprentissage": r.apprentissage}
                             for r in session.execute(select(Dispositif.id, Dispositif.code, Dispositif.apprentissage))}
@@ -91,23 +89,30 @@ class Lookups:
         self.certifications: dict[int, dict] = {}
         self.blocs: dict[int, dict] = {}
         self.organismes: dict[int, dict] = {}
-        self.principal: dict[int, dict | None] = {}
+
+    def _organismes(self, ids: set[int]) -> None:
+        """The organismes of a batch: their published fiche (an organisme never validated has none:
+        its offers lack it, lheo.gaps says so), or their current one."""
+        s = self.session
+        if self.current:
+            for organisme in s.scalars(select(Organisme).where(Organisme.id.in_(ids))):
+                content = organisme_publication.snapshot(organisme)
+                self.organismes[organisme.id] = content if organisme.etat == "valide" else {**content, "non_valide": True}
+            return
+        for organisme_id, numero, version in s.execute(select(Organisme.id, Organisme.numero,
+                                                             Organisme.version_publiee).where(Organisme.id.in_(ids))):
+            content = publication.loads(version)
+            self.organismes[organisme_id] = content if content is not None else {
+                "id": organisme_id, "numero": numero, "non_valide": True, "contact_principal": None}
 
     def load(self, contents: list[dict]) -> Batch:
         """Fetch in bulk what this batch of contents refers to."""
         s = self.session
-        org_ids = {c["organisme_id"] for c in contents if c["organisme_id"] not in self.organismes}
         if len(self.organismes) > _ORG_CACHE_MAX:
             self.organismes.clear()
-            self.principal.clear()
-            org_ids = {c["organisme_id"] for c in contents}
+        org_ids = {c["organisme_id"] for c in contents if c["organisme_id"] not in self.organismes}
         if org_ids:
-            for row in _rows(s, Organisme, ORGANISME_FIELDS, Organisme.id.in_(org_ids)):
-                self.organismes[row["id"]] = row
-                self.principal[row["id"]] = None
-            for row in _rows(s, Contact, CONTACT_FIELDS, Contact.organisme_id.in_(org_ids) & Contact.principal.is_(True)
-                             & Contact.diffusable.is_(True)):
-                self.principal[row["organisme_id"]] = row
+            self._organismes(org_ids)
         if len(self.certifications) > _CERT_CACHE_MAX:  # the RNCP/RS referential runs to tens of thousands
             self.certifications.clear()
             self.blocs.clear()
@@ -123,6 +128,8 @@ class Lookups:
         contact_ids = {c["contact"]["id"] for c in contents if c.get("contact")}
         contact_ids |= {x["contact"]["id"] for x in sessions if x.get("contact")}
         contact_ids |= {c["contact_id"] for c in contents if c.get("contact_id") and "contact" not in c}
+        contact_ids |= {o["contact_principal"]["id"] for o in (self.organismes[c["organisme_id"]] for c in contents)
+                        if o.get("contact_principal")}
         contacts = ({r["id"]: r for r in _rows(s, Contact, CONTACT_FIELDS, Contact.id.in_(contact_ids)
                                               & Contact.diffusable.is_(True))} if contact_ids else {})
         # a version stored before addresses were part of it names its places by id only
@@ -180,7 +187,7 @@ def build_offer(content: dict, lookups: Lookups, batch: Batch, keep_empty: bool 
         "programme": lookups.programmes.get(content.get("programme_id")) if content.get("conventionnee") else None,
         "contact": batch.contact(contact),
         "organisme": organisme,
-        "organisme_contact": lookups.principal.get(content["organisme_id"]),
+        "organisme_contact": batch.contact(organisme.get("contact_principal")),
         "sessions": sessions,
         "withdrawn_sessions": withdrawn,
     }
@@ -252,7 +259,7 @@ def offer_for_action(session: OrmSession, action: Action, current: bool, keep_em
         content = published_content(action) if action.publication == DIFFUSABLE else None
         if content is None:
             return None
-    offers = offers_from_contents([content], Lookups(session), keep_empty)
+    offers = offers_from_contents([content], Lookups(session, current=current), keep_empty)
     return offers[0] if offers else None
 
 

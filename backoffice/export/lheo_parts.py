@@ -167,6 +167,8 @@ def organisme(parent, org: dict, contact: dict | None) -> None:
 
 def organisme_gaps(org: dict) -> list[str]:
     """What LHEO requires of the organisme responsable and this one lacks (French labels)."""
+    if org.get("non_valide"):
+        return ["Organisme : fiche validée par le CARIF (pré-inscription ou modifications à valider)"]
     gaps = []
     if nda(org.get("nda")) is None:
         gaps.append("Organisme : numéro de déclaration d'activité (11 chiffres)")

@@ -1,4 +1,5 @@
 """Organisme (fiche organisme) with its carnet d'adresses and carnet de contacts."""
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text
@@ -14,7 +15,7 @@ ETATS_ORGANISME = {"brouillon": "Brouillon", "valide": "Validé", "refuse": "Ref
 class Organisme(Numbered, Tracked, db.Model):
     __tablename__ = "organisme"
     numero_prefix = "OF"
-    __history_exclude__ = frozenset({"justificatif_path", "version_source"})
+    __history_exclude__ = frozenset({"justificatif_path", "version_source", "version_publiee"})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     siret: Mapped[str | None] = mapped_column(String(14))
@@ -58,6 +59,9 @@ class Organisme(Numbered, Tracked, db.Model):
     source: Mapped[str | None] = mapped_column(String(60))
     identifiant_externe: Mapped[str | None] = mapped_column(String(100))
     version_source: Mapped[str | None] = mapped_column(Text)
+    version_publiee: Mapped[str | None] = mapped_column(Text)
+    publie_le: Mapped[datetime | None] = mapped_column()
+    modifications_a_valider: Mapped[bool] = mapped_column(Boolean, default=False)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     type_financeur: Mapped[Financeur | None] = relationship()

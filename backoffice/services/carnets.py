@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import permissions, rules
 from .. import workflow as W
 from ..models import Action, Adresse, Contact, Organisme, Session
-from . import communes
+from . import communes, organisme_publication
 from .action_facts import old_value
 from .actions import ServiceError, apply_save, check_allowed, intent
 
@@ -61,6 +61,7 @@ class _Plan:
     actions: dict[int, Action] = field(default_factory=dict)
     unlink: list[tuple[object, str]] = field(default_factory=list)
     errors: list[tuple[str | None, str]] = field(default_factory=list)
+    organismes: dict[int, Organisme] = field(default_factory=dict)  # whose published fiche may change
 
 
 def _kind(record) -> str:
@@ -143,6 +144,10 @@ def _plan_contact(db: DbSession, contact: Contact, plan: _Plan) -> None:
     that show it, directly or through one of their sessions."""
     if not (contact.nom or "").strip():
         plan.errors.append(("nom", "Le nom du contact est obligatoire."))
+    if contact.principal or (contact.id is not None and old_value(db, contact, "principal")):
+        organisme = contact.organisme or db.get(Organisme, contact.organisme_id)
+        if organisme is not None and organisme.id is not None:
+            plan.organismes[organisme.id] = organisme
     if contact.id is None or not db.is_modified(contact):
         return
     for action in _actions_using(db, contact):
@@ -166,6 +171,8 @@ def _plan_removal(db: DbSession, record, plan: _Plan) -> None:
         plan.errors.append((None, f"{IN_USE[_kind(record)]} {' et '.join(parts)} ; modifiez-les d'abord."))
         return
     plan.unlink += [(s, link) for s, link in sessions] + [(a, "contact") for a in actions]
+    if isinstance(record, Contact) and record.principal and record.organisme_id is not None:
+        plan.organismes[record.organisme_id] = record.organisme
 
 
 def _one_principal(db: DbSession, organisme_id: int | None, contacts: list[Contact], plan: _Plan,
@@ -201,6 +208,11 @@ def _carry_out(db: DbSession, user, plan: _Plan, kind: str, delete=None) -> None
             raise ServiceError(f"Ce changement modifie l'action {action.numero}, qui le refuse : {exc.message}") from None
     if delete is not None:
         db.delete(delete)
+    if plan.organismes:
+        db.flush()  # the organisme's contacts as they will be, for what partners would see
+    for organisme in plan.organismes.values():
+        db.expire(organisme, ["contacts"])
+        organisme_publication.after_edit(user, organisme)
     try:
         db.commit()
     except StaleDataError:  # changed by someone else between our read and our write
@@ -316,8 +328,10 @@ def save_organisme_fiche(db: DbSession, user, organisme: Organisme,
             plan.errors += [(at, f"« {label} » : {message}") for _f, message in row_plan.errors]
             plan.actions.update(row_plan.actions)
             plan.unlink += row_plan.unlink
+            plan.organismes.update(row_plan.organismes)
     _one_principal(db, organisme.id, list(organisme.contacts), plan, "contacts")
     db.add(organisme)
+    plan.organismes[organisme.id] = organisme  # (None for a new one: one key is enough)
     _carry_out(db, user, plan, "organisme")
     return organisme
 

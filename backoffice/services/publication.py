@@ -49,7 +49,7 @@ SESSION_ADDED = "Session ajoutée"
 SESSION_REMOVED = "Session supprimée ou archivée"
 
 
-def _plain(value):
+def plain(value):
     """A JSON-safe column value: dates ISO, decimals as text (no float rounding)."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -59,7 +59,7 @@ def _plain(value):
 
 
 def _columns(obj, skip=frozenset()) -> dict:
-    return {attr.key: _plain(getattr(obj, attr.key)) for attr in inspect(obj).mapper.column_attrs
+    return {attr.key: plain(getattr(obj, attr.key)) for attr in inspect(obj).mapper.column_attrs
             if attr.key not in skip}
 
 

@@ -21,7 +21,7 @@ from .. import rules
 from ..actor import Actor, acting_as, current_actor
 from ..models import Commune, History, Organisme, User, user_organisme
 from ..models.listeners import utcnow
-from . import communes, justificatifs, throttle
+from . import communes, justificatifs, organisme_publication, throttle
 from .accounts import SIGNATURE, AccountSettings, issue_token, record_acte
 from .mail import queue_mail
 
@@ -185,6 +185,7 @@ def validate_registration(session: Session, organisme: Organisme, settings: Acco
     if organisme.etat != "brouillon":
         return False, ALREADY_DECIDED
     organisme.etat = "valide"
+    organisme_publication.publish(organisme)  # what partners will see of it, checked now
     users = pending_users(session, organisme)
     for user in users:
         user.actif = True

@@ -174,7 +174,7 @@ def test_backfill_freezes_what_partners_already_see(app, make, tmp_path):
         db.session.commit()
     action_id = action.id
     result = app.test_cli_runner().invoke(args=["backfill-published"])
-    assert result.exit_code == 0 and "1 version" in result.output
+    assert result.exit_code == 0 and "1 version" in result.output, result.output
     db.session.expire_all()
     action = db.session.get(Action, action_id)
     stored = publication.published(action)
@@ -182,4 +182,4 @@ def test_backfill_freezes_what_partners_already_see(app, make, tmp_path):
     place = action.sessions[0].lieu
     assert stored["sessions"][0]["lieu"] == publication.embedded(place)
     again = app.test_cli_runner().invoke(args=["backfill-published"])
-    assert "0 version" in again.output
+    assert "et 0 version" in again.output
