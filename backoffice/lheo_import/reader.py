@@ -8,7 +8,10 @@ Each formation is validated on its own (LHEO 2.2 tags are renamed to 2.3 first: 
 to 2.2). Every schema error is reported (line, path, French reason) and the faulty element is
 removed, then the formation is validated again, since libxml2 stops checking an element's
 content at its first error; "missing child" errors caused by our own removals are not
-reported twice. What is left is valid data for the parser.
+reported twice. An element is never removed for a neighbour's fault: when the one the schema
+expects before it is missing (or was just removed), the missing one is reported (an avertissement)
+and the element kept. What the schema refuses and is removed is a rejet; the parser is told
+which elements were removed (a refused SIRET is not a missing one).
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from functools import lru_cache
 from lxml import etree
 
 from ..export.lheo_format import NS, NS_22, XSD_PATH, schema
-from .report import ImportReport, element_path, french_reason
+from .report import AVERTISSEMENT, REJET, ImportReport, element_path, french_reason
 
 MAX_PASSES = 12
 _SEGMENT = re.compile(r"(?:[\w.-]+:)?([\w.*-]+)(?:\[(\d+)\])?")
@@ -91,16 +94,22 @@ def resolve(formation, path: str):
     return node
 
 
-def clean_formation(formation, report: ImportReport, numero: str | None, known: frozenset[str]) -> None:
-    """Validate, report and remove the faulty elements until the formation is schema-valid."""
+def clean_formation(formation, report: ImportReport, numero: str | None, known: frozenset[str],
+                    removed: set[str] | None = None) -> None:
+    """Validate, report and remove the faulty elements until the formation is schema-valid.
+    `removed` receives the path of each element removed (what the file gave and was refused)."""
     xsd = schema()
     seen: set[tuple] = set()
     emptied: list = []  # elements we removed a child from (kept alive: lxml proxies are recreated)
+    dropped: list[tuple] = []  # (parent, name) of each element removed
     for _ in range(MAX_PASSES):
         if xsd.validate(formation):
             return
         acted = False
+        gone: list[str] = []  # error paths removed in this pass: later errors there are the same element's
         for error in xsd.error_log:
+            if any(error.path == p or error.path.startswith(p + "/") for p in gone):
+                continue
             target = resolve(formation, error.path)
             if target is None:
                 target = formation
@@ -115,19 +124,35 @@ def clean_formation(formation, report: ImportReport, numero: str | None, known: 
                 name = etree.QName(target).localname
                 reason = (f"élément « {name} » mal placé (ordre des éléments du schéma LHEO non respecté) : "
                           "éléments remis dans l'ordre et importés")
-                report.add(error.line or target.sourceline, element_path(target), reason, numero)
+                report.add(error.line or target.sourceline, element_path(target), reason, numero, AVERTISSEMENT)
                 acted = True
                 continue
             if action == "keep" and any(target is e for e in emptied):
                 continue  # consequence of a removal already reported
+            if action == "remove" and _follows_a_removal(error.message, target, dropped):
+                continue  # its mandatory predecessor was removed: the element itself is fine
+            missing = _missing_before(error.message, target) if action == "remove" else None
+            if missing:  # the element is fine, one the schema requires before it is not there
+                where = (element_path(target.getparent()), missing)
+                if where not in seen:
+                    seen.add(where)
+                    report.add(error.line or target.sourceline, where[0],
+                               f"élément obligatoire manquant : {missing}", numero, AVERTISSEMENT)
+                continue
             text = (target.text or "").strip()
             if action == "remove" and text and len(target) == 0 and "valeur «" not in reason:
                 shown = text if len(text) <= 60 else text[:59] + "…"
                 reason = reason.replace(" : élément ignoré", f" ; valeur « {shown} » : élément ignoré", 1)
-            report.add(error.line or target.sourceline, element_path(target), reason, numero)
+            # what the schema refuses is left out (a rejet); a missing element only said
+            report.add(error.line or target.sourceline, element_path(target), reason, numero,
+                       AVERTISSEMENT if action == "keep" else REJET)
             if action == "remove" and target is not formation:
                 parent = target.getparent()
                 emptied.append(parent)
+                dropped.append((parent, etree.QName(target).localname))
+                gone.append(error.path)
+                if removed is not None:
+                    removed.add(element_path(target))
                 parent.remove(target)
                 acted = True
             elif action.startswith("attribute:"):
@@ -140,8 +165,54 @@ def clean_formation(formation, report: ImportReport, numero: str | None, known: 
             return
 
 
-def formations(source, report: ImportReport) -> Iterator:
-    """Yield each <formation>, schema-cleaned, in LHEO 2.3 tags; problems go to `report`."""
+_EXPECTED = re.compile(r"Expected is(?: one of)? \((.*)\)")
+
+
+def _follows_a_removal(message: str, target, dropped: list[tuple]) -> bool:
+    """"Not expected" only because the element the schema expects there was removed as invalid."""
+    found = _EXPECTED.search(message)
+    if "This element is not expected" not in message or found is None:
+        return False
+    expected = {name.strip().rsplit("}", 1)[-1] for name in found.group(1).split(",")}
+    parent = target.getparent()
+    return any(p is parent and name in expected for p, name in dropped)
+
+
+def _missing_before(message: str, target) -> str | None:
+    """The names the schema expected where `target` stands, when none of them is in its parent
+    and `target` itself belongs there further on: a missing element, not a wrong one."""
+    found = _EXPECTED.search(message)
+    parent = target.getparent()
+    if "This element is not expected" not in message or found is None or parent is None:
+        return None
+    expected = [name.strip().rsplit("}", 1)[-1] for name in found.group(1).split(",")]
+    order = sequences().get(etree.QName(parent).localname) or ()
+    present = {etree.QName(c).localname for c in parent if isinstance(c.tag, str)}
+    name = etree.QName(target).localname
+    if present & set(expected) or name not in order:
+        return None
+    if all(e in order and order.index(e) < order.index(name) for e in expected):
+        return ", ".join(expected)
+    return None
+
+
+class CountingFile:
+    """A binary file read through, counting the bytes handed to the parser (progress)."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.bytes_read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.bytes_read += len(data)
+        return data
+
+
+def formations(source, report: ImportReport) -> Iterator[tuple]:
+    """Yield (<formation>, paths of the elements the schema refused and this removed) for each
+    formation, schema-cleaned, in LHEO 2.3 tags; problems go to `report`. `source`: a path or a
+    binary file object."""
     tags = [f"{{{NS}}}lheo", f"{{{NS_22}}}lheo", f"{{{NS}}}formation", f"{{{NS_22}}}formation"]
     known = known_elements()
     context = etree.iterparse(source, events=("start", "end"), tag=tags, resolve_entities=False,
@@ -159,8 +230,9 @@ def formations(source, report: ImportReport) -> Iterator:
             numero = el.get("numero")
             if etree.QName(el).namespace == NS_22:
                 _to_23(el)
-            clean_formation(el, report, numero, known)
-            yield el
+            removed: set[str] = set()
+            clean_formation(el, report, numero, known, removed)
+            yield el, removed
             el.clear(keep_tail=False)
             parent = el.getparent()
             if parent is not None:
@@ -168,8 +240,7 @@ def formations(source, report: ImportReport) -> Iterator:
                     del parent[0]
     except etree.XMLSyntaxError as exc:
         report.fatal = f"fichier XML mal formé (ligne {exc.lineno}) : {exc.msg}"
-        report.add(exc.lineno, "/", "fichier XML mal formé : lecture interrompue "
-                   "(les formations précédentes ont été importées)")
+        report.add(exc.lineno, "/", "fichier XML mal formé : lecture interrompue à cette ligne")
         return
     if not root_seen:
         report.fatal = ("ce fichier n'est pas un document LHEO 2.2 ou 2.3 (élément racine <lheo> "

@@ -1,4 +1,14 @@
-"""The import report: every rejected element with its line, its path and a French reason."""
+"""The import report: counts, and every element rejected or worth reading, with its line, its path
+and a French reason.
+
+Two kinds of problem (`Problem.gravite`):
+- REJET: something the file gives was not imported (an element the schema refuses, an invalid
+  value, an unknown code, a session or a formation left out). The CLI exits 1 when there is one,
+  and a strict import writes nothing;
+- AVERTISSEMENT: imported, but worth reading (elements put back in the schema's order, a value that
+  differs between the LHEO actions of one formation where the back-office keeps one, LHEO elements
+  the back-office has no field for, ...).
+"""
 from __future__ import annotations
 
 import re
@@ -8,6 +18,21 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+REJET = "rejet"
+AVERTISSEMENT = "avertissement"
+MAX_PATH = 300  # import_lheo_probleme.chemin
+
+SUMMARY_LABELS = (
+    ("formations_lues", "formations lues"), ("formations_rejetees", "formations rejetées"),
+    ("organismes_crees", "organismes créés"), ("organismes_mis_a_jour", "organismes mis à jour"),
+    ("actions_creees", "actions créées"), ("actions_mises_a_jour", "actions mises à jour"),
+    ("actions_inchangees", "actions inchangées"), ("sessions_creees", "sessions créées"),
+    ("sessions_mises_a_jour", "sessions mises à jour"), ("sessions_archivees", "sessions archivées"),
+    ("sessions_rejetees", "sessions rejetées"),
+)
+CHANGE_COUNTS = ("organismes_crees", "organismes_mis_a_jour", "actions_creees", "actions_mises_a_jour",
+                 "sessions_creees", "sessions_mises_a_jour", "sessions_archivees")
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -15,11 +40,13 @@ class Problem:
     path: str  # /lheo/offres/formation/contact-formation/coordonneFs
     message: str  # French, says what was done ("... : élément ignoré")
     formation: str | None = None  # @numero of the formation it belongs to
+    gravite: str = REJET
 
     def __str__(self):
         where = f"ligne {self.line}" if self.line else "ligne inconnue"
         ident = f" [formation {self.formation}]" if self.formation else ""
-        return f"{where}{ident} {self.path} : {self.message}"
+        kind = "rejet" if self.gravite == REJET else "avertissement"
+        return f"{where}{ident} {self.path} : {kind} : {self.message}"
 
 
 @dataclass
@@ -28,7 +55,9 @@ class ImportReport:
 
     Problems are kept in `problems` (all of them by default); a caller streaming a big file
     passes `on_problem` (e.g. print) and `keep=0` so that memory does not grow with the number
-    of rejected elements. `problem_count` counts them all anyway.
+    of problems; `rejets`, `avertissements` and `problem_count` count them all anyway.
+    `written` is False when nothing was written (a strict import with a rejet, or a fatal error
+    before any formation); `fatal` says why the file could not be read to its end.
     """
     source: str
     counts: Counter = field(default_factory=Counter)
@@ -36,42 +65,58 @@ class ImportReport:
     fatal: str | None = None
     on_problem: Callable[[Problem], None] | None = None
     keep: int | None = None  # None: keep every problem
-    problem_count: int = 0
+    rejets: int = 0
+    avertissements: int = 0
+    written: bool = True
 
-    def add(self, line, path, message, formation=None) -> None:
-        problem = Problem(line, path, message, formation)
-        self.problem_count += 1
+    @property
+    def problem_count(self) -> int:
+        return self.rejets + self.avertissements
+
+    def add(self, line, path, message, formation=None, gravite: str = REJET) -> Problem:
+        path = path if len(path) <= MAX_PATH else "…" + path[-(MAX_PATH - 1):]
+        problem = Problem(line, path, message, formation, gravite)
+        if gravite == REJET:
+            self.rejets += 1
+        else:
+            self.avertissements += 1
         if self.keep is None or len(self.problems) < self.keep:
             self.problems.append(problem)
         if self.on_problem is not None:
             self.on_problem(problem)
+        return problem
+
+    def warn(self, line, path, message, formation=None) -> Problem:
+        return self.add(line, path, message, formation, AVERTISSEMENT)
 
     @property
     def changed(self) -> int:
-        """Records created or updated (0 for a re-import of the same file)."""
-        return sum(v for k, v in self.counts.items() if k.endswith(("creees", "crees", "mises_a_jour",
-                                                                     "mis_a_jour", "archivees")))
+        """Records created, updated or archived (0 for a re-import of the same file)."""
+        return sum(self.counts.get(key, 0) for key in CHANGE_COUNTS)
 
     def summary(self) -> list[str]:
-        labels = [("formations_lues", "formations lues"), ("formations_rejetees", "formations rejetées"),
-                  ("organismes_crees", "organismes créés"), ("organismes_mis_a_jour", "organismes mis à jour"),
-                  ("actions_creees", "actions créées"), ("actions_mises_a_jour", "actions mises à jour"),
-                  ("actions_inchangees", "actions inchangées"), ("sessions_creees", "sessions créées"),
-                  ("sessions_mises_a_jour", "sessions mises à jour"), ("sessions_archivees", "sessions archivées")]
         lines = [f"Import LHEO, source « {self.source} » :"]
-        lines += [f"  {label} : {self.counts.get(key, 0)}" for key, label in labels]
-        lines.append(f"  éléments rejetés ou signalés : {self.problem_count}")
+        lines += [f"  {label} : {self.counts.get(key, 0)}" for key, label in SUMMARY_LABELS]
+        lines.append(f"  éléments rejetés : {self.rejets}")
+        lines.append(f"  avertissements : {self.avertissements}")
+        if not self.written:
+            lines.append("  RIEN N'A ÉTÉ ÉCRIT (import strict : au moins un élément rejeté)"
+                         if self.fatal is None else "  RIEN N'A ÉTÉ ÉCRIT")
         if self.fatal:
             lines.append(f"  ERREUR : {self.fatal}")
         return lines
 
 
 def element_path(el) -> str:
-    """/lheo/offres/formation/... from the element's ancestors (local names)."""
+    """/lheo/offres/formation/... from the element's ancestors (local names); an <extras> block
+    and an <extra> are named with their @info ("extras[@info=dokelio]/extra[@info=programme]")."""
     names = []
     while el is not None:
         if isinstance(el.tag, str):
-            names.append(etree.QName(el).localname)
+            name = etree.QName(el).localname
+            if name in ("extras", "extra") and el.get("info"):
+                name = f"{name}[@info={el.get('info')}]"
+            names.append(name)
         el = el.getparent()
     return "/" + "/".join(reversed(names))
 

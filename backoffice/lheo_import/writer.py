@@ -1,289 +1,313 @@
-"""Parsed formations -> organismes, actions and sessions, matched on (source, identifiant externe).
+"""Parsed formations -> organismes, actions and sessions: a merge, never an overwrite.
 
-Rules:
-- compare before writing: a field is assigned only when its value differs, so a re-import of
-  the same file changes nothing and writes no history;
-- an import fills and updates, it never blanks a value (a missing element may be a rejected one);
-  the exception is sessions: an imported session absent from the new feed is archived;
-- an organisme is found by (source, @numero), else by a SIRET no other feed claims (then only its
-  empty fields are filled: the organisme's own data wins), else created as brouillon;
-- a new action enters the workflow as À contrôler / En rédaction; a changed one goes back to
-  À contrôler (a Diffusable one stays Diffusable: partners keep its last visé version); an
-  Inactif one is not touched (reported);
-- one transaction per formation: a database refusal loses that formation only.
+- Matching: action on (source, formation/@numero); organisme in writer_records; session on
+  (action, session/@numero) (session.identifiant_externe), its LHEO <action>'s number kept in
+  session.action_externe.
+- Each field is merged with what the feed said last time (merge.py; action.version_source holds
+  the action's and its sessions'): a value the feed does not carry, or that someone changed here
+  since while the feed still says the same, is never overwritten nor blanked.
+- Workflow (backoffice/workflow.py, never a state written by hand): a new action is IMPORTER; an
+  existing one gets REIMPORTER only when something the supplier changed was applied (visa reset,
+  the published version kept: the documentaliste's diff shows the supplier's change); when
+  nothing was applied, no state change, no history row, Modifié le untouched. REIMPORTER is
+  refused on Inactif / À supprimer: the formation is then reported and left as it is.
+- Sessions the feed held last time and no longer holds are archived; a session rejected this time
+  is left as it is.
+- One unit per formation: its own transaction, or (strict) a savepoint of the import's single
+  transaction. A refusal (database, workflow) loses that formation only, and is reported.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from collections import Counter
+from datetime import date
+from decimal import Decimal
 
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from .. import workflow as W
 from ..actor import Actor
-from ..models import (Action, Adresse, Certification, Contact, Departement, Dispositif, EtatRecrutement,
-                      Formacode, Niveau, Nsf, Organisme, Programme, Region, Session)
+from ..models import (
+    Action,
+    BlocCompetences,
+    Certification,
+    Formacode,
+    Langue,
+    ModalitePedagogique,
+    Nsf,
+    PublicVise,
+    Rome,
+    Session,
+    SessionFinanceur,
+)
 from ..models.listeners import utcnow
-from ..services import publication
+from ..services.action_facts import set_state, state_of
+from ..services.actions import record_transition
+from .merge import loads, merge
+from .parser import formation_refused
+from .parser_sessions import DEFAULT_INSCRIPTION
+from .refs import Referentials
 from .report import ImportReport, element_path
+from .resolve import ACTION_COLUMNS, SESSION_COLUMNS, Resolver
+from .writer_records import Records, address_content, person_content, plain, store_version
 
 IMPORT_ACTOR = Actor(None, "Import LHEO")
-
-ORGANISME_FIELDS = ("siret", "nda", "uai", "raison_sociale", "nom_usuel", "complement_service",
-                    "complement_batiment", "numero_voie", "voie", "lieu_dit", "code_postal", "ville",
-                    "region_code", "telephone", "autre_telephone", "telecopie", "courriel", "site_internet")
-CONTACT_FIELDS = ("nom", "prenom", "fonction", "autre_fonction", "telephone", "mobile", "telecopie", "courriel")
-ADRESSE_KEY = ("libelle", "code_postal", "ville", "numero_voie", "voie", "lieu_dit", "complement_service",
-               "complement_batiment")
-SESSION_FIELDS = ("date_debut", "date_fin", "duree_totale", "heures_centre", "heures_entreprise", "modalite_code",
-                  "duree_cycle", "annees_apprentissage", "niveau_bac", "rythme", "unites_centre",
-                  "unites_entreprise", "etat_recrutement_code")
-
-
-def assign(obj, values: dict) -> bool:
-    """Set only the attributes whose value differs; True if anything changed."""
-    changed = False
-    for key, value in values.items():
-        if getattr(obj, key) != value:
-            setattr(obj, key, value)
-            changed = True
-    return changed
+COLLECTIONS = {  # feed key -> (relationship, model, attribute compared)
+    "formacodes": ("formacodes", Formacode, "code"), "nsfs": ("nsfs", Nsf, "code"), "romes": ("romes", Rome, "code"),
+    "publics": ("publics", PublicVise, "code"), "langues": ("langues", Langue, "code"),
+    "modalites_pedagogiques_codes": ("modalites_pedagogiques_codes", ModalitePedagogique, "code"),
+    "certifications": ("certifications", Certification, "id"), "blocs": ("blocs", BlocCompetences, "id"),
+}
+# fields applied together when one of them is (each group is consistent in the feed; schema.sql's
+# CHECKs hold on the group: date_fin >= date_debut, both inscription dates or neither)
+SESSION_GROUPS = (("date_debut", "debut_precision", "date_fin", "fin_precision"),
+                  ("inscription_debut", "inscription_fin"),
+                  ("formateur_siret", "formateur_raison_sociale", "formateur_uai"),
+                  ("unites_centre", "unites_entreprise"))
+DATES = frozenset({"date_debut", "date_fin"})
+DECIMALS = frozenset({"duree_totale", "heures_centre", "heures_entreprise", "prix_total_ttc", "prix_horaire_ttc"})
 
 
-def _norm(value) -> str:
-    return " ".join(str(value or "").split()).casefold()
-
-
-class Referentials:
-    """The code tables, loaded once per import, and a cache of certification look-ups."""
-
-    def __init__(self, session):
-        def codes(column):
-            return set(session.scalars(select(column)))
-        self.session = session
-        self.formacodes, self.nsfs, self.niveaux = codes(Formacode.code), codes(Nsf.code), codes(Niveau.code)
-        self.departements, self.regions = codes(Departement.code), codes(Region.code)
-        self.etats = codes(EtatRecrutement.code)
-        self.dispositifs = dict(session.execute(select(Dispositif.code, Dispositif.id)).all())
-        self.programmes = dict(session.execute(select(Programme.code, Programme.id)).all())
-        self._certs: dict[tuple, int | None] = {}
-
-    def certification(self, certifinfo, rncp, rs) -> int | None:
-        """Id of the referential certification with this Certif Info, RNCP or RS code."""
-        key = (certifinfo, rncp, rs)
-        if key not in self._certs:
-            self._certs[key] = self._find_certification(certifinfo, rncp, rs)
-        return self._certs[key]
-
-    def _find_certification(self, certifinfo, rncp, rs) -> int | None:
-        s = self.session
-        if certifinfo and certifinfo.isdigit():
-            found = s.scalar(select(Certification.id).where(Certification.certifinfo == int(certifinfo)))
-            if found:
-                return found
-        for column, value, prefix in ((Certification.code_rncp, rncp, "RNCP"), (Certification.code_rs, rs, "RS")):
-            if not value:
-                continue
-            digits = value.upper().removeprefix(prefix)
-            found = s.scalar(select(Certification.id).where(column.in_([prefix + digits, digits]))
-                             .order_by(Certification.id).limit(1))
-            if found:
-                return found
-        return None
+class Refused(Exception):
+    """A formation that cannot be written as the feed gives it (its message is reported)."""
 
 
 class Writer:
-    def __init__(self, session, source: str, report: ImportReport):
+    def __init__(self, session, source: str, report: ImportReport, hors_perimetre: bool = False,
+                 strict: bool = False):
         self.session = session
         self.source = source
         self.report = report
+        self.strict = strict
+        self.hors_perimetre = hors_perimetre
         self.refs = Referentials(session)
+        if strict and session.get_bind().dialect.name == "sqlite":
+            # pysqlite starts its transaction at the first write only: a SAVEPOINT before it would be
+            # the outermost transaction, and releasing it would commit. A no-op write opens it first.
+            session.execute(text("UPDATE identifier_counter SET last_value = last_value WHERE 1 = 0"))
 
-    def problem(self, data, line, path, message) -> None:
-        self.report.add(line, path, message, data["numero"])
-
-    def write(self, data: dict) -> None:
-        """Create or update one formation's records in their own transaction."""
+    # ------------------------------------------------------------ one formation
+    def write(self, data: dict) -> bool:
+        """Write one parsed formation in its own unit; False if it was refused (reported)."""
+        counts: Counter = Counter()
+        unit = self.session.begin_nested() if self.strict else None
         try:
             with self.session.no_autoflush:
-                self._write(data)
-            self.session.commit()
-        except SQLAlchemyError as exc:
-            self.session.rollback()
+                self.apply(data, self.plan(data), counts)
+            self.session.flush()
+        except (Refused, SQLAlchemyError) as exc:
+            if unit is not None:
+                unit.rollback()
+            else:
+                self.session.rollback()
+            if isinstance(exc, SQLAlchemyError):
+                reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+                exc = Refused(f"enregistrement refusé par la base ({reason}) : formation ignorée")
+            self.reject(data["element"], exc.args[0], data["numero"])
             self.report.counts["formations_rejetees"] += 1
-            reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
-            self.problem(data, data["line"], "/lheo/offres/formation",
-                         f"enregistrement refusé par la base ({reason}) : formation ignorée")
+            return False
+        if unit is not None:
+            unit.commit()
+        else:
+            self.session.commit()
+        self.report.counts.update(counts)
+        return True
 
-    def _write(self, data: dict) -> None:
+    def reject(self, el, message: str, numero: str) -> None:
+        self.report.add(el.sourceline, element_path(el), message, numero)
+
+    # ------------------------------------------------------------ what the feed says, checked
+    def plan(self, data: dict) -> dict:
+        """Read-only: the existing records and the feed's values (Refused when the formation
+        cannot be imported)."""
+        resolver = Resolver(self.refs, self.report, data["numero"], self.hors_perimetre)
+        resolver.note_insee(data["organisme"]["address"])
         action = self.session.scalar(select(Action).where(Action.source == self.source,
                                                           Action.identifiant_externe == data["numero"]))
-        if action is not None and action.controle == "inactif":
-            self.problem(data, data["line"], "/lheo/offres/formation",
-                         f"l'action {action.numero} est inactive : elle n'est pas mise à jour")
-            self.report.counts["actions_inchangees"] += 1
-            return
-        organisme = self.organisme(data["organisme"])
-        contact = self.contact(organisme, data["contact"]) if data["contact"] else None
-        values = self.action_values(data, organisme, contact)
-        if action is None:
-            action = Action(source=self.source, identifiant_externe=data["numero"], controle="a_controler",
-                            publication="en_redaction", etat_fiche="cree", soumis_le=utcnow(), **values)
-            self.session.add(action)
-            self.collections(action, data)
-            self.sessions(action, organisme, data)
-            self.report.counts["actions_creees"] += 1
-            return
-        # the visé content must stay what partners see: freeze it before changing it if VISER
-        # did not store it (actions visé before the published version existed)
-        frozen = None
-        if action.publication == "diffusable" and action.controle == "vise" and not action.version_publiee:
-            frozen = publication.dumps(publication.snapshot(action))
-        changed = assign(action, values)
-        changed = self.collections(action, data) or changed
-        changed = self.sessions(action, organisme, data) or changed
-        if changed and frozen is not None:
-            action.version_publiee = frozen
-        if changed:
-            # an imported change is controlled again, like an organisme's edit of a visé action
-            assign(action, {"controle": "a_controler", "soumis_le": utcnow()})
-            if action.publication == "brouillon":
-                action.publication = "en_redaction"
-            self.report.counts["actions_mises_a_jour"] += 1
-        else:
-            self.report.counts["actions_inchangees"] += 1
-
-    # ------------------------------------------------------------ organisme, contacts, places
-    def organisme(self, d: dict) -> Organisme:
-        s = self.session
-        organisme = None
-        if d["ext_id"]:
-            organisme = s.scalar(select(Organisme).where(Organisme.source == self.source,
-                                                         Organisme.identifiant_externe == d["ext_id"]))
-        fields = {k: d.get(k) for k in ORGANISME_FIELDS}
-        if fields["region_code"] not in self.refs.regions:
-            fields["region_code"] = None
-        if organisme is None and d["siret"]:
-            same = list(s.scalars(select(Organisme).where(Organisme.siret == d["siret"]).limit(2)))
-            if len(same) == 1 and same[0].identifiant_externe is None:
-                organisme = same[0]
-                values = {k: v for k, v in fields.items() if v is not None and getattr(organisme, k) in (None, "")}
-                if assign(organisme, {**values, "source": self.source, "identifiant_externe": d["ext_id"]}):
-                    self.report.counts["organismes_mis_a_jour"] += 1
-        if organisme is None:
-            organisme = Organisme(source=self.source, identifiant_externe=d["ext_id"], etat="brouillon",
-                                  **{k: v for k, v in fields.items() if v is not None})
-            s.add(organisme)
-            self.report.counts["organismes_crees"] += 1
-        elif organisme.source == self.source and organisme.identifiant_externe == d["ext_id"]:
-            if assign(organisme, {k: v for k, v in fields.items() if v is not None}):
-                self.report.counts["organismes_mis_a_jour"] += 1
-        if d["contact"]:
-            self.contact(organisme, d["contact"], principal=True)
-        return organisme
-
-    def contact(self, organisme: Organisme, person: dict, principal: bool = False) -> Contact:
-        """The organisme's contact with this name and e-mail, created (diffusable) if new."""
-        key = (_norm(person["nom"]), _norm(person.get("prenom")), _norm(person.get("courriel")))
-        for contact in organisme.contacts:
-            if (_norm(contact.nom), _norm(contact.prenom), _norm(contact.courriel)) == key:
-                assign(contact, {k: v for k, v in person.items() if v is not None})
-                return contact
-        has_principal = any(c.principal for c in organisme.contacts)
-        contact = Contact(organisme=organisme, diffusable=True, principal=principal and not has_principal,
-                          **{k: person.get(k) for k in CONTACT_FIELDS})
-        self.session.add(contact)
-        return contact
-
-    def adresse(self, organisme: Organisme, d: dict) -> Adresse:
-        """The place from the organisme's carnet d'adresses, created if new."""
-        values = {**{k: d.get(k) for k in ADRESSE_KEY},
-                  "libelle": d.get("libelle") or f"{d.get('ville') or ''} ({d.get('code_postal') or ''})".strip()}
-        for adresse in organisme.adresses:
-            if all(getattr(adresse, k) == values[k] for k in ADRESSE_KEY):
-                return adresse
-        dep, region = d.get("departement_code"), d.get("region_code")
-        adresse = Adresse(organisme=organisme, pays=d.get("pays") or "FRANCE", **values,
-                          departement_code=dep if dep in self.refs.departements else None,
-                          region_code=region if region in self.refs.regions else None)
-        self.session.add(adresse)
-        return adresse
-
-    # ------------------------------------------------------------ action
-    def action_values(self, data: dict, organisme: Organisme, contact: Contact | None) -> dict:
-        values = dict(data["action"], organisme=organisme)
-        for key in ("niveau_entree_code", "niveau_sortie_code"):
-            if values[key] is not None and values[key] not in self.refs.niveaux:
-                self.problem(data, data["line"], "/lheo/offres/formation",
-                             f"niveau « {values[key]} » inconnu du référentiel : valeur ignorée")
-                values[key] = None
-        programme_id = self.refs.programmes.get(data["programme_code"]) if data["programme_code"] else None
-        if data["programme_code"] and programme_id is None:
-            self.problem(data, data["line"], "/lheo/offres/formation",
-                         f"programme « {data['programme_code']} » inconnu : action importée sans programme")
-        values["programme_id"] = programme_id if values["conventionnee"] else None
-        if contact is not None:
-            values["contact"] = contact
-        return values
-
-    def collections(self, action: Action, data: dict) -> bool:
-        """Certifications, Formacodes and NSF codes known to the referentials; unknown ones reported."""
-        cert_ids = []
-        for el, codes in data["certifications"]:
-            found = self.refs.certification(codes["certifinfo"], codes["rncp"], codes["rs"])
-            if found is None:
-                shown = ", ".join(f"{k.upper()} {v}" for k, v in codes.items() if v) or "sans code"
-                self.problem(data, el.sourceline, element_path(el),
-                             f"certification inconnue du référentiel ({shown}) : non reliée à l'action")
-            elif found not in cert_ids:
-                cert_ids.append(found)
-        formacodes = self._codes(data, data["formacodes"], self.refs.formacodes, "code Formacode")
-        nsfs = self._codes(data, data["nsfs"], self.refs.nsfs, "code NSF")
-        changed = False
-        if {c.id for c in action.certifications} != set(cert_ids):
-            action.certifications = [self.session.get(Certification, i) for i in cert_ids]
-            changed = True
-        if {f.code for f in action.formacodes} != set(formacodes):
-            action.formacodes = [self.session.get(Formacode, c) for c in formacodes]
-            changed = True
-        if {n.code for n in action.nsfs} != set(nsfs):
-            action.nsfs = [self.session.get(Nsf, c) for c in nsfs]
-            changed = True
-        return changed
-
-    def _codes(self, data, items, known: set, label: str) -> list[str]:
-        codes = []
-        for el, code in items:
-            if code not in known:
-                self.problem(data, el.sourceline, element_path(el),
-                             f"{label} « {code} » inconnu du référentiel : code ignoré")
-            elif code not in codes:
-                codes.append(code)
-        return codes
-
-    def sessions(self, action: Action, organisme: Organisme, data: dict) -> bool:
-        """Create or update the feed's sessions; archive the imported ones it no longer has."""
-        existing = {s.identifiant_externe: s for s in action.sessions if s.identifiant_externe}
-        changed = False
-        for d in data["sessions"]:
-            values = {k: d[k] for k in SESSION_FIELDS}
-            if values["etat_recrutement_code"] not in self.refs.etats:
-                values["etat_recrutement_code"] = "1"
-            values["dispositif_id"] = self.refs.dispositifs.get(d["dispositif_code"]) if d["dispositif_code"] else None
-            if d["dispositif_code"] and values["dispositif_id"] is None:
-                self.problem(data, d["line"], d["path"], f"dispositif « {d['dispositif_code']} » inconnu : ignoré")
-            values["lieu"] = self.adresse(organisme, d["lieu"]) if d["lieu"] else None
-            session = existing.pop(d["ext_id"], None)
-            if session is None:
-                self.session.add(Session(action=action, identifiant_externe=d["ext_id"], **values))
-                self.report.counts["sessions_creees"] += 1
-                changed = True
+        records = Records(self.session, self.source, self.refs, Counter(), self.warn(data))
+        organisme, claimed = records.find_organisme(data["organisme"])
+        if action is not None and (organisme is None or organisme.id != action.organisme_id):
+            raise Refused(f"l'action {action.numero} appartient à l'organisme {action.organisme.numero} ; le flux la "
+                          f"rattache à un autre organisme (SIRET {data['organisme']['siret']}) : formation ignorée, "
+                          "à traiter par l'équipe")
+        existing = {s.identifiant_externe: s for s in action.sessions if s.identifiant_externe} if action else {}
+        sessions = []
+        for values in data["sessions"]:
+            feed = resolver.session(values, existing.get(values["ext_id"]))
+            if feed is None:
+                data["rejected_sessions"].append(values["ext_id"])
             else:
-                if session.archivee:
-                    values["archivee"] = False
-                if assign(session, values):
-                    self.report.counts["sessions_mises_a_jour"] += 1
-                    changed = True
-        for session in existing.values():
+                sessions.append((values["ext_id"], feed))
+        if not sessions:
+            raise Refused(formation_refused(data["organisme"], len(data["rejected_sessions"])))
+        return {"action": action, "organisme": (organisme, claimed), "feed": resolver.action(data),
+                "sessions": sessions, "existing": existing}
+
+    def warn(self, data: dict):
+        def warn(el, message: str) -> None:
+            self.report.warn(el.sourceline, element_path(el), message, data["numero"])
+        return warn
+
+    # ------------------------------------------------------------ writing
+    def apply(self, data: dict, planned: dict, counts: Counter) -> None:
+        records = Records(self.session, self.source, self.refs, counts, self.warn(data))
+        organisme = records.organisme(data["organisme"], planned["organisme"])
+        action = planned["action"]
+        version = loads(action.version_source) if action is not None else None
+        version = version or {}
+        if action is None:
+            action = Action(organisme=organisme, source=self.source, identifiant_externe=data["numero"],
+                            intitule=data["action"]["intitule"])
+            self.session.add(action)
+            counts["actions_creees"] += 1
+        result = merge(planned["feed"], version.get("action") if planned["action"] else None,
+                       self.action_content(action))
+        self.apply_action(action, organisme, result.changes, records)
+        applied = bool(result.changes)
+        session_versions, session_applied = self.apply_sessions(action, organisme, planned, version, records,
+                                                                counts, set(data["rejected_sessions"]))
+        applied = applied or session_applied
+        store_version(self.session, action, {"action": result.version, "sessions": session_versions}, applied)
+        if planned["action"] is None:
+            self.transition(action, W.Event.IMPORTER, None)
+        elif applied:
+            self.transition(action, W.Event.REIMPORTER, state_of(action))
+            counts["actions_mises_a_jour"] += 1
+        else:
+            counts["actions_inchangees"] += 1
+
+    def transition(self, action: Action, event: W.Event, old: W.State | None) -> None:
+        try:
+            new = W.apply(event, old or W.INITIAL_STATE, W.Actor.IMPORT)
+        except W.WorkflowError as exc:
+            raise Refused(f"l'action {action.numero} n'est pas mise à jour par le flux : {exc.message}") from None
+        set_state(action, new)
+        if new.controle is W.Controle.A_CONTROLER and (old is None or old.controle is not W.Controle.A_CONTROLER):
+            action.soumis_le = utcnow()
+        record_transition(self.session, action, old, new, W.EVENT_LABELS[event])
+
+    def action_content(self, action: Action) -> dict:
+        if action.id is None:
+            return {}
+        current = {key: plain(getattr(action, key)) for key in ACTION_COLUMNS}
+        for key, (relation, _model, attribute) in COLLECTIONS.items():
+            current[key] = sorted(getattr(item, attribute) for item in getattr(action, relation))
+        current["programme"] = self.refs.programme_codes.get(action.programme_id)
+        current["contact"] = person_content(action.contact)
+        return current
+
+    def apply_action(self, action: Action, organisme, changes: dict, records: Records) -> None:
+        for key in ACTION_COLUMNS:
+            if key in changes:
+                setattr(action, key, changes[key])
+        for key, (relation, model, _attribute) in COLLECTIONS.items():
+            if key in changes:
+                setattr(action, relation, [self.session.get(model, code) for code in changes[key]])
+        if "contact" in changes:
+            action.contact = records.contact(organisme, changes["contact"])
+        if "programme" in changes:
+            action.programme_id = self.refs.programmes[changes["programme"]]
+        if not action.conventionnee and action.programme_id is not None:
+            action.programme_id = None  # schema.sql: a programme only for a conventionnée action
+
+    # ------------------------------------------------------------ sessions
+    def apply_sessions(self, action: Action, organisme, planned: dict, version: dict, records: Records,
+                       counts: Counter, rejected: set) -> tuple[dict, bool]:
+        """Create, update, archive; returns (what the feed said of each session, anything applied)."""
+        before = version.get("sessions") or {}
+        versions, applied = {}, False
+        existing = dict(planned["existing"])
+        for ext_id, feed in planned["sessions"]:
+            session = existing.pop(ext_id, None)
+            known = planned["action"] is not None and ext_id in before
+            if session is None:
+                session = Session(action=action, identifiant_externe=ext_id)
+                self.session.add(session)
+                counts["sessions_creees"] += 1
+            result = merge(feed, before.get(ext_id) if known else None, self.session_content(session))
+            changes = self.grouped(result.changes, feed)
+            if "action_externe" in changes and session.id is not None:
+                # the number of the LHEO action holding it: identity, not content (not in the
+                # published version): kept up to date without an edit nor a visa reset
+                number = changes.pop("action_externe")
+                self.session.execute(update(Session).where(Session.id == session.id).values(action_externe=number))
+                set_committed_value(session, "action_externe", number)
+            if session.archivee and not known:
+                session.archivee = False  # withdrawn by the feed, offered again
+                changes.setdefault("archivee", False)
+            if changes and session.id is not None:
+                counts["sessions_mises_a_jour"] += 1
+            self.apply_session(session, organisme, changes, records)
+            applied = applied or bool(changes)
+            versions[ext_id] = result.version
+        for ext_id, session in existing.items():
+            if ext_id in rejected:
+                if ext_id in before:
+                    versions[ext_id] = before[ext_id]
+                continue
             if not session.archivee:
                 session.archivee = True
-                self.report.counts["sessions_archivees"] += 1
-                changed = True
-        return changed
+                counts["sessions_archivees"] += 1
+                applied = True
+        return versions, applied
+
+    @staticmethod
+    def grouped(changes: dict, feed: dict) -> dict:
+        for group in SESSION_GROUPS:
+            if any(key in changes for key in group):
+                changes.update({key: feed[key] for key in group if feed.get(key) is not None})
+        return changes
+
+    def session_content(self, session: Session) -> dict:
+        if session.id is None:
+            return {}
+        current = {key: plain(getattr(session, key)) for key in SESSION_COLUMNS}
+        current["dispositif"] = self.refs.dispositif_codes.get(session.dispositif_id)
+        current["lieu"] = address_content(session.lieu)
+        current["adresse_information"] = address_content(session.adresse_information)
+        inscription = address_content(session.adresse_inscription)
+        current["adresse_inscription"] = DEFAULT_INSCRIPTION if inscription is None else inscription
+        current["contact"] = person_content(session.contact)
+        current["financeurs"] = [[f.financeur_code, f.nb_places] for f in
+                                 sorted(session.financeurs, key=lambda f: f.financeur_code)]
+        return current
+
+    def apply_session(self, session: Session, organisme, changes: dict, records: Records) -> None:
+        for key in SESSION_COLUMNS:
+            if key in changes:
+                value = changes[key]
+                if key in DATES:
+                    value = date.fromisoformat(value)
+                elif key in DECIMALS and value is not None:
+                    value = Decimal(value)
+                setattr(session, key, value)
+        if "dispositif" in changes:
+            session.dispositif_id = self.refs.dispositifs[changes["dispositif"]]
+        for key in ("lieu", "adresse_information"):
+            if key in changes:
+                setattr(session, key, records.adresse(organisme, changes[key]))
+        if "adresse_inscription" in changes:
+            value = changes["adresse_inscription"]
+            session.adresse_inscription = None if value == DEFAULT_INSCRIPTION else records.adresse(organisme, value)
+        if "contact" in changes:
+            session.contact = records.contact(organisme, changes["contact"])
+        if "financeurs" in changes:
+            self.financeurs(session, changes["financeurs"])
+
+    @staticmethod
+    def financeurs(session: Session, rows: list) -> None:
+        """The session's funders as the feed lists them: rows kept, changed, added, removed."""
+        wanted = {code: places for code, places in rows}
+        for row in list(session.financeurs):
+            if row.financeur_code not in wanted:
+                session.financeurs.remove(row)
+            elif row.nb_places != wanted[row.financeur_code]:
+                row.nb_places = wanted[row.financeur_code]
+        present = {row.financeur_code for row in session.financeurs}
+        for code, places in rows:
+            if code not in present:
+                session.financeurs.append(SessionFinanceur(financeur_code=code, nb_places=places))
+
+
+__all__ = ["Writer", "IMPORT_ACTOR"]

@@ -1,0 +1,70 @@
+"""Three-way merge of what a feed says with the record and with what the feed said last time.
+
+For each field of a record imported from a feed (the JSON of version_source holds, per field,
+what the feed said at the previous import):
+- the feed does not carry it (None, []): nothing changes, neither the record nor the memory of
+  the feed: an import never blanks a value, and a value rejected this time is not forgotten;
+- the feed says what it said last time: the record is left as it is now, so what a documentaliste
+  (or the organisme) changed since is kept;
+- the feed says something new (or carries the field for the first time): it is applied.
+A record with no memory of the feed (created here, then claimed by its SIRET) is only filled
+where it is empty: its own data wins, and the differences are returned to be reported.
+
+Values are JSON-safe and canonical (text, bool, int, lists, dicts) on both sides, so that equal
+means equal. Pure.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+
+def not_carried(value) -> bool:
+    return value is None or value == []
+
+
+@dataclass
+class Merge:
+    changes: dict = field(default_factory=dict)  # field -> the feed's value, to apply
+    version: dict = field(default_factory=dict)  # what the feed said, to store
+    kept: dict = field(default_factory=dict)  # field -> (record's value, feed's value) left as they are
+
+
+def merge(feed: dict, version: dict | None, current: dict, fill_only: bool = False) -> Merge:
+    """What to apply to a record (`current`: its canonical values) from `feed`, given `version`
+    (what the feed said last time; None: never imported). `fill_only`: only fill empty fields."""
+    result = Merge(version=dict(version or {}))
+    for key, value in feed.items():
+        if not_carried(value):
+            continue
+        result.version[key] = value
+        now = current.get(key)
+        if fill_only:
+            if not_carried(now) or now == "":
+                if now != value:
+                    result.changes[key] = value
+            elif now != value:
+                result.kept[key] = (now, value)
+            continue
+        if version is not None and key in version and version[key] == value:
+            if now != value:
+                result.kept[key] = (now, value)
+            continue
+        if now != value:
+            result.changes[key] = value
+    return result
+
+
+def dumps(version: dict) -> str:
+    return json.dumps(version, ensure_ascii=False, sort_keys=True)
+
+
+def loads(text: str | None) -> dict | None:
+    """The stored version, or None (never imported, or unreadable: then the feed's values apply)."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
