@@ -51,6 +51,11 @@ class Config:
         "apprentissage": os.environ.get("MAILBOX_APPRENTISSAGE", "apprentissage.dokelio@iledefrance.fr"),
     }
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "justificatifs"))
+    # LHEO files uploaded by documentalistes, read by the import job: web and workers must share it
+    # (unset: "imports-lheo" next to UPLOAD_FOLDER, see services/lheo_imports.py)
+    LHEO_IMPORT_FOLDER = os.environ.get("LHEO_IMPORT_FOLDER") or None
+    # the upload screen's own limit (every other request keeps MAX_CONTENT_LENGTH)
+    LHEO_IMPORT_MAX_BYTES = int(os.environ.get("LHEO_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"

@@ -80,6 +80,8 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "dashboard": {"view": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR})},
     # the whole LHEO feed (partners use an API key; see backoffice/export/views.py)
     "lheo": {"export": frozenset({DOCUMENTALISTE})},
+    # the upload of LHEO files and their reports (admin_views/lheo_imports.py): the CARIF's team only
+    "lheo_import": {"view": frozenset({DOCUMENTALISTE}), "create": frozenset({DOCUMENTALISTE})},
 }
 
 

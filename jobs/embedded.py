@@ -1,7 +1,8 @@
 """The in-process runner of the embedded mode (no Redis): a daemon thread of the web process
-that, every minute, runs the daily jobs whose slot passed (catch_up_missed_runs) and sends the
-outbox. Opt-in (JOBS_IN_PROCESS=1, e.g. in run.sh); started by the first request, so that CLI
-commands and the reloader's parent process never start it. Never used with REDIS_URL set."""
+that, every minute, runs the daily jobs whose slot passed (catch_up_missed_runs), sends the
+outbox and resumes the LHEO imports left unfinished. Opt-in (JOBS_IN_PROCESS=1, e.g. in
+run.sh); started by the first request, so that CLI commands and the reloader's parent process
+never start it. Never used with REDIS_URL set."""
 from __future__ import annotations
 
 import logging
@@ -23,6 +24,7 @@ def enabled(app: Flask) -> bool:
 
 def _loop(app: Flask, interval: int) -> None:
     from . import runtime, schedule
+    from .lheo_import import resume_imports
     from .outbox import send_outbox
     runtime.set_app(app)
     while not _stop.is_set():
@@ -30,6 +32,7 @@ def _loop(app: Flask, interval: int) -> None:
             with app.app_context():
                 schedule.catch_up_missed_runs()
                 send_outbox()
+                resume_imports()  # LHEO imports that a restart of this process interrupted
         except Exception:  # a failed pass is recorded in job_run; the next one retries
             log.exception("passage du planificateur intégré en échec")
         _stop.wait(interval)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from backoffice.extensions import db
 from backoffice.models import JobRun
 
-from . import housekeeping, outbox, robot, runtime
+from . import housekeeping, lheo_import, outbox, robot, runtime
 
 QUEUE = os.environ.get("RQ_QUEUE", "default")
 
@@ -69,6 +69,9 @@ SCHEDULE: list[ScheduledJob] = [
                  label="Purge des compteurs anti-abus de plus d'un jour"),
     ScheduledJob("send_outbox", outbox.send_outbox, interval=60, timeout=600, takes_day=False,
                  label="Envoi des courriels en attente"),
+    # LHEO uploads made while Redis was down, runs whose worker died (jobs/lheo_import.py)
+    ScheduledJob("resume_lheo_imports", lheo_import.resume_imports, interval=60, timeout=300, takes_day=False,
+                 label="Reprise des imports LHEO en attente ou interrompus"),
     ScheduledJob("catch_up_missed_runs", catch_up_missed_runs, interval=3600, takes_day=False,
                  label="Rattrapage des tâches quotidiennes manquées"),
 ]

@@ -13,6 +13,7 @@ from .. import permissions
 from .action import ActionView
 from .dashboard import DashboardView, render_dashboard
 from .history import HistoryJournalView, RecordHistoryView
+from .lheo_imports import LheoImportView
 from .monitoring import MonitoringView
 from .my_account import MyAccountView
 from .organisme import AdresseView, ContactView, OrganismeView
@@ -54,6 +55,8 @@ def init_admin(app: Flask) -> Admin:
                               category="Gérer ses offres"))
     admin.add_view(SessionView(Session, db, name="Sessions", endpoint="sessions", url="/admin/sessions",
                                category="Gérer ses offres"))
+    admin.add_view(LheoImportView(name="Importer un flux LHEO", endpoint="imports_lheo", url="/admin/imports-lheo",
+                                  category="Gérer ses offres"))
     admin.add_view(OrganismeSearchView(name="Rechercher un organisme", endpoint="organisme_search",
                                        url="/admin/recherche-organismes", category="Gérer ses organismes"))
     admin.add_view(OrganismeView(Organisme, db, name="Organismes", endpoint="organismes", category="Gérer ses organismes"))
