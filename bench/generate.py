@@ -4,23 +4,32 @@
     .venv/bin/python -m bench.generate --db bo_bench_1pct --scale 0.01   # 1 %
 
 100 % = 50,000 organismes, 400,000 actions, 1,200,000 sessions, 150,000 contacts, plus their
-adresses, ~50,000 users attached to organismes, 8,000 extra certifications and the action ↔
-certification / Formacode / NSF links, and one history row per organisme, action and session.
+adresses, ~50,000 users attached to organismes, 8,000 extra certifications and their blocs de
+compétences, the action ↔ certification / bloc / Formacode / NSF / ROME / public visé / language /
+modalité pédagogique links, the sessions' funders, and one history row per organisme, action and
+session. Every LHEO field the back-office holds is filled in realistic shares (bench/content.py):
+prices, URLs, recruitment and inscription, per-session contacts and addresses, subcontracting,
+funded places, dates known to the month on some imported sessions, communes (INSEE code) of every
+address from the seeded commune table, training places in Île-de-France, some geolocations.
 
 How: the database is (re)created from schema.sql (backoffice.db_schema.create_schema) and the
 referentials (seeds.referentials.load_referentials); everything else goes in with COPY (psycopg
 `cursor.copy`), never the ORM. Secondary indexes are dropped before the load and rebuilt after it;
 foreign-key triggers are off during the load (session_replication_role = replica) and every foreign
 key is checked afterwards with an anti-join; CHECK constraints stay on. Identity sequences and
-identifier_counter are set after the COPY, then VACUUM ANALYZE.
+identifier_counter are set after the COPY, then VACUUM ANALYZE. The published version of the visé
+actions (what VISER stores, addresses and contacts embedded) is built from the rows as they are
+written (bench/offer_rows.py, bench/published.py): the actions and their sessions are copied side by
+side on two connections.
 
-Distributions (bench/rows.py): actions per organisme follow a Zipf law (s = 1): the largest
-organisme holds ~9 % of the actions (tens of thousands at full scale), most hold a handful or none;
-workflow states in plausible shares (~56 % visé / diffusable, ~17 % archived, drafts, control queue,
-à modifier, inactif, désarchivées); dates over twelve years, consistent with the robot rules
-(diffusable actions have a session ending recently or later; ~0.4 % are due for archiving today;
-à modifier ones had their demande de complétude less than 120 days ago). Every account's password is
-rows.BENCH_PASSWORD; the bench accounts are rows.BENCH_USERS.
+Distributions (bench/rows.py, bench/offer_rows.py): actions per organisme follow a Zipf law (s = 1):
+the largest organisme holds ~9 % of the actions (tens of thousands at full scale), most hold a handful
+or none; workflow states in plausible shares (~56 % visé / diffusable, ~17 % archived, drafts,
+control queue, à modifier, inactif, désarchivées); dates over twelve years, consistent with the robot
+rules (diffusable actions have a session ending recently or later; ~0.4 % are due for archiving
+today; à modifier ones had their demande de complétude less than 120 days ago); most sessions of an
+action repeat its first one's place, hours, price and terms (one LHEO <action>, other dates).
+Every account's password is rows.BENCH_PASSWORD; the bench accounts are rows.BENCH_USERS.
 """
 import argparse
 import json
@@ -31,10 +40,14 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import create_engine
 
+from bench.offer_rows import OfferRows
 from bench.pgutil import admin_url, create_database, database_exists, db_url, sqlalchemy_url
 from bench.rows import BENCH_PASSWORD, BIG_TABLES, Generator
 
-IDENTITY_TABLES = ["organisme", "adresse", "contact", "certification", "action", "session", "users", "history"]
+# bumped when the generated content changes: a base kept from an older generator is rebuilt (ensure)
+FORMAT = "2: full LHEO content, published versions with embedded addresses and contacts"
+IDENTITY_TABLES = ["organisme", "adresse", "contact", "certification", "bloc_competences", "action", "session",
+                   "users", "history"]
 
 
 def init_schema(name: str) -> None:
@@ -87,35 +100,12 @@ SELECT * FROM (
 """
 
 
-# The published version of every visé action (services/publication.py's snapshot format: every
-# action column but version_publiee, dates ISO, decimals as text, ids/codes of the links, the
-# non-archived sessions), so that rows are as wide as in production.
-PUBLISHED_SQL = """
-WITH c AS (SELECT action_id, jsonb_agg(certification_id ORDER BY certification_id) j FROM action_certification GROUP BY 1),
-     f AS (SELECT action_id, jsonb_agg(formacode_code ORDER BY formacode_code) j FROM action_formacode GROUP BY 1),
-     n AS (SELECT action_id, jsonb_agg(nsf_code ORDER BY nsf_code) j FROM action_nsf GROUP BY 1),
-     s AS (SELECT action_id, jsonb_agg(to_jsonb(s) || jsonb_build_object(
-               'duree_totale', duree_totale::text, 'heures_centre', heures_centre::text,
-               'heures_entreprise', heures_entreprise::text) ORDER BY numero) j
-           FROM session s WHERE NOT archivee GROUP BY 1)
-UPDATE action a SET version_publiee = (to_jsonb(a) - 'version_publiee' || jsonb_build_object(
-        'certifications', coalesce(c.j, '[]'), 'formacodes', coalesce(f.j, '[]'), 'nsfs', coalesce(n.j, '[]'),
-        'sessions', coalesce(s.j, '[]')))::text
-  FROM action x LEFT JOIN c ON c.action_id = x.id LEFT JOIN f ON f.action_id = x.id
-       LEFT JOIN n ON n.action_id = x.id LEFT JOIN s ON s.action_id = x.id
- WHERE x.id = a.id AND a.vise_le IS NOT NULL
-"""
-
-
 def finish(conn, index_definitions: list[str]) -> dict[str, float]:
-    """History, published versions, counters, sequences, indexes, foreign-key check. Returns timings."""
+    """History, counters, sequences, indexes, foreign-key check. Returns timings."""
     timings = {}
     started = time.perf_counter()
     conn.execute(HISTORY_SQL)
     timings["history (INSERT ... SELECT)"] = time.perf_counter() - started
-    started = time.perf_counter()
-    conn.execute(PUBLISHED_SQL)
-    timings["version_publiee (UPDATE)"] = time.perf_counter() - started
     for prefix, table in (("OF", "organisme"), ("AF", "action"), ("SE", "session")):
         conn.execute(f"UPDATE identifier_counter SET last_value = (SELECT coalesce(max(substr(numero, 4)::bigint), 0) "
                      f"FROM {table}) WHERE prefix = %s", (prefix,))
@@ -149,6 +139,13 @@ def check_foreign_keys(conn) -> None:
             raise RuntimeError(f"{bad} rows of {table}.{column} point nowhere in {target}")
 
 
+def _loading_connection(name: str) -> psycopg.Connection:
+    conn = psycopg.connect(db_url(name))
+    conn.execute("SET session_replication_role = replica")  # no FK triggers during the load
+    conn.execute("SET synchronous_commit = off")
+    return conn
+
+
 def vacuum_analyze(name: str) -> None:
     with psycopg.connect(db_url(name), autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE)")
@@ -161,20 +158,22 @@ def generate(name: str, scale: float, seed: int = 7) -> dict:
     started = time.perf_counter()
     create_database(name)
     init_schema(name)
-    summary = {"scale": scale, "seed": seed, "today": date.today().isoformat()}
-    with psycopg.connect(db_url(name)) as conn:
-        conn.execute("SET session_replication_role = replica")  # no FK triggers during the load
-        conn.execute("SET synchronous_commit = off")
+    summary = {"scale": scale, "seed": seed, "today": date.today().isoformat(), "format": FORMAT}
+    with _loading_connection(name) as conn:
         conn.execute("SET maintenance_work_mem = '512MB'")
         conn.execute("SET work_mem = '256MB'")
         index_definitions = drop_secondary_indexes(conn)
         gen = Generator(conn, scale, seed, date.today())
         gen.organismes()
         gen.adresses_and_contacts()
+        gen.write_organismes()
         gen.certifications()
-        gen.actions()
-        conn.commit()
-        gen.sessions()
+        offer = OfferRows(gen)
+        offer.plan()
+        conn.commit()  # the dropped indexes' locks: the session connection must not wait on them
+        with _loading_connection(name) as session_conn:
+            offer.write(session_conn)
+            session_conn.commit()
         gen.users(hash_password(BENCH_PASSWORD))
         conn.commit()
         timings = {f"COPY {table}": seconds for table, seconds in gen.timings.items()}
@@ -206,9 +205,9 @@ def existing_summary(name: str) -> dict | None:
 
 
 def ensure(name: str, scale: float, regenerate: bool = False) -> dict:
-    """Reuse database `name` if it holds a completed base of this scale, else generate it."""
+    """Reuse database `name` if it holds a completed base of this scale and format, else generate it."""
     summary = None if regenerate else existing_summary(name)
-    if summary and summary.get("scale") == scale:
+    if summary and summary.get("scale") == scale and summary.get("format") == FORMAT:
         return summary
     return generate(name, scale)
 

@@ -4,6 +4,10 @@ Only vocabulary and tiny helpers; bench/generate.py decides distributions.
 """
 import random
 
+from stdnum import luhn
+
+from backoffice.rules import uai_letter
+
 NOMS = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
         "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
         "Morel", "Girard", "Andre", "Lefevre", "Mercier", "Dupont", "Lambert", "Bonnet", "Francois", "Martinez",
@@ -82,13 +86,17 @@ IDF = list(VILLES_IDF)
 
 
 def siret(rng: random.Random) -> str:
-    """14 digits, Luhn-valid (what rules.validate_siret checks)."""
-    digits = [rng.randrange(10) for _ in range(13)]
-    total = 0
-    for i, d in enumerate(reversed(digits)):  # the check digit will sit at position 0 from the right
-        d2 = d * 2 if i % 2 == 0 else d
-        total += d2 - 9 if d2 > 9 else d2
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
+    """14 digits whose SIREN (the first 9) and whole number pass the Luhn key (rules.validate_siret)."""
+    siren = "".join(str(rng.randrange(10)) for _ in range(8))
+    siren += luhn.calc_check_digit(siren)
+    body = siren + "".join(str(rng.randrange(10)) for _ in range(4))
+    return body + luhn.calc_check_digit(body)
+
+
+def uai(rng: random.Random, departement: str) -> str:
+    """7 digits (the département first, 620 for Corsica) and the control letter (rules.validate_uai)."""
+    digits = f"{departement.zfill(3) if departement.isdigit() else '620'}{rng.randrange(10000):04d}"
+    return digits + uai_letter(digits)
 
 
 def organisme_name(rng: random.Random) -> str:
@@ -107,3 +115,68 @@ def postal(rng: random.Random, dept: str) -> str:
     if dept == "75":
         return f"750{rng.randint(1, 20):02d}"
     return f"{dept}{rng.randint(0, 9)}{rng.randint(0, 9)}0"
+
+# ------------------------------------------------------------ LHEO content (bench/content.py)
+ACCES_HANDICAPES = [
+    "Locaux accessibles aux personnes à mobilité réduite. Référent handicap joignable avant l'entrée en formation.",
+    "Accueil des personnes en situation de handicap : aménagements étudiés au cas par cas avec notre référent.",
+    "Site de plain-pied, ascenseur et sanitaires adaptés ; supports de cours disponibles en gros caractères.",
+    "Formation accessible ; nous contacter pour étudier les adaptations nécessaires (rythme, matériel, examens).",
+    "Locaux non accessibles en fauteuil : une solution de formation à distance peut être proposée.",
+]
+MODALITES_RECRUTEMENT = [
+    "Information collective, tests de positionnement puis entretien individuel de motivation.",
+    "Dossier de candidature, entretien avec le responsable pédagogique.",
+    "Entretien individuel et évaluation des prérequis en français et en mathématiques.",
+    "Inscription sur prescription d'un conseiller (France Travail, Mission locale, Cap emploi).",
+    "Sélection sur dossier ; un contrat avec une entreprise d'accueil est nécessaire avant l'entrée.",
+    "Test écrit d'une heure, puis entretien ; résultats communiqués sous huit jours.",
+]
+MODALITES_PEDAGOGIQUES = [
+    "Apports théoriques, études de cas et mises en situation professionnelle.",
+    "Alternance de cours en présentiel et de travaux sur plateforme en ligne, avec un tuteur.",
+    "Pédagogie active en petits groupes, plateau technique équipé.",
+    "Formation individualisée : parcours adapté après positionnement.",
+    "Cours du jour, exercices pratiques et évaluations en cours de formation.",
+]
+RYTHMES = ["Temps plein, 35 heures par semaine", "Temps partiel, 2 jours par semaine", "Cours du soir, 18 h - 21 h",
+           "Du lundi au vendredi, 9 h 00 - 17 h 00", "Samedis matin", "À votre rythme, plateforme ouverte 24 h/24",
+           "Temps plein en centre puis stage de 4 semaines en entreprise"]
+MODALITES_ALTERNANCE = [
+    "2 jours en centre de formation, 3 jours en entreprise.",
+    "Une semaine en centre, trois semaines en entreprise.",
+    "Alternance de périodes de deux semaines en centre et de quatre semaines en entreprise.",
+    "1 jour par semaine en centre ; le reste du temps en entreprise, avec un maître d'apprentissage.",
+]
+FRAIS_RESTANTS = ["Aucun frais restant à la charge du stagiaire.", "Frais d'inscription : 50 €.",
+                  "Frais de certification : 120 € à la charge du candidat.",
+                  "Tenue professionnelle et équipements de sécurité à prévoir (environ 150 €).",
+                  "Manuels et supports inclus ; repas à la charge du stagiaire."]
+DETAIL_PRISE_EN_CHARGE = [
+    "Formation financée par la Région Île-de-France pour les demandeurs d'emploi inscrits à France Travail.",
+    "Éligible au CPF ; prise en charge possible par l'OPCO de l'entreprise pour les salariés.",
+    "Rémunération possible pendant la formation selon la situation du stagiaire.",
+    "Coût pris en charge par l'entreprise d'accueil (contrat d'apprentissage) ; aucun frais pour l'apprenti.",
+    "Financement possible par Transitions Pro dans le cadre d'un projet de transition professionnelle.",
+    "Aide individuelle à la formation (AIF) possible : nous consulter avant l'inscription.",
+]
+MODALITES_INSCRIPTION = [
+    "Inscription en ligne sur notre site, puis confirmation par courriel.",
+    "Dossier d'inscription à retirer à l'accueil ou à demander par courriel.",
+    "Inscription auprès de votre conseiller France Travail, Mission locale ou Cap emploi.",
+    "Inscription par téléphone du lundi au vendredi, de 9 h à 17 h.",
+    "Candidature via Mon Compte Formation.",
+]
+BLOCS = ["Préparer et organiser", "Réaliser", "Contrôler et améliorer", "Communiquer et coordonner",
+         "Gérer la relation client pour", "Assurer la sécurité et la qualité de", "Encadrer une équipe de",
+         "Piloter l'activité de", "Conseiller et accompagner dans"]
+SOUS_TRAITANTS = ["Ateliers Métiers Formation", "Campus Compétences Conseil", "Institut Horizon Pro",
+                  "Association Savoirs et Emploi", "École des Métiers du Bâtiment", "Centre Langues Plus"]
+COMPLEMENTS = ["Bâtiment A", "Bâtiment B, 2e étage", "Escalier C", "Rez-de-chaussée", "Service formation continue",
+               "Porte 3", "Hall d'accueil"]
+# approximate centres of the Île-de-France départements (latitude, longitude): generated
+# geolocations fall around them, not on the communes' exact positions (none in the seeds)
+CENTRES = {"75": (48.8566, 2.3522), "77": (48.6190, 2.9980), "78": (48.8150, 1.8960), "91": (48.5250, 2.2430),
+           "92": (48.8400, 2.2400), "93": (48.9170, 2.4780), "94": (48.7770, 2.4690), "95": (49.0700, 2.1620)}
+# a training whose title names a language is taught (partly) in it
+LANGUES_TITRES = {"anglais": "en", "commerce international": "en"}

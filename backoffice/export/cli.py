@@ -1,4 +1,4 @@
-"""Operator commands of the diffusion: `flask lheo-export` and `flask lheo-import`."""
+"""Operator commands of the diffusion: `flask lheo-export`, `flask lheo-import` and `flask lheo-coverage`."""
 from __future__ import annotations
 
 import sys
@@ -17,11 +17,20 @@ from .feed import render_retraits, write_feed
 def register(app: Flask) -> None:
     @app.cli.command("backfill-published")
     def backfill_published():
-        """Enregistre la version publiée des actions diffusables qui n'en ont pas, ou dont la version
-        date d'avant les adresses et contacts intégrés : ce que les partenaires voient déjà."""
+        """Enregistre la version publiée des organismes validés et des actions diffusables qui n'en ont
+        pas (ou dont la version date d'avant les adresses et contacts intégrés) : ce que les
+        partenaires voient déjà."""
         from ..actor import SYSTEM, acting_as
+        from ..models import Organisme
+        from ..services import organisme_publication
         from ..services.publication import backfill, needs_backfill
         from ..workflow import Publication
+        with acting_as(SYSTEM):  # the validated organismes, as partners have been seeing them
+            organismes = db.session.scalars(select(Organisme).where(Organisme.etat == "valide",
+                                                                     Organisme.version_publiee.is_(None))).all()
+            for organisme in organismes:
+                organisme_publication.publish(organisme)
+            db.session.commit()
         done, last = 0, ""
         with acting_as(SYSTEM):
             while True:
@@ -37,7 +46,8 @@ def register(app: Flask) -> None:
                         done += 1
                 db.session.commit()
                 db.session.expunge_all()
-        click.echo(f"{done} version(s) publiée(s) enregistrée(s) ou mise(s) au format actuel.")
+        click.echo(f"{len(organismes)} fiche(s) organisme et {done} version(s) publiée(s) d'action enregistrée(s) "
+                   "ou mise(s) au format actuel.")
 
     @app.cli.command("lheo-export")
     @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, writable=True),
@@ -73,19 +83,40 @@ def register(app: Flask) -> None:
         click.echo(f"{count} formation(s) exportée(s)" + (f", {len(retraits)} retrait(s) signalé(s)" if retraits else "")
                    + (f" dans {output}." if output != "-" else "."), err=output == "-")
 
+    @app.cli.command("lheo-coverage")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--xsd", is_flag=True, help="Valider aussi le fichier contre le schéma LHEO 2.3.")
+    def lheo_coverage(file: str, xsd: bool):
+        """Affiche, pour chaque élément du contenu LHEO, la part des formations du fichier qui le portent."""
+        from .coverage import measure
+        report = measure(file, validate=xsd)
+        for line in report.lines():
+            click.echo(line)
+        if not report.ok:
+            sys.exit(1)
+
     @app.cli.command("lheo-import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option("--source", required=True, help="Nom de la source (organisme ou Carif-Oref qui fournit le flux).")
-    def lheo_import(file: str, source: str):
-        """Importe un fichier LHEO 2.2 ou 2.3 et affiche les éléments rejetés."""
+    @click.option("--strict", is_flag=True, help="Tout ou rien : rien n'est écrit si un élément est rejeté.")
+    @click.option("--hors-perimetre", is_flag=True,
+                  help="Accepter les sessions dont le lieu est hors Ile-de-France (flux diffusé par choix du Carif-Oref).")
+    def lheo_import(file: str, source: str, strict: bool, hors_perimetre: bool):
+        """Importe un fichier LHEO 2.2 ou 2.3 et affiche les éléments rejetés ou signalés.
+
+        Code de sortie : 0 si rien n'a été rejeté, 1 si un élément a été rejeté (avec --strict, rien
+        n'est alors écrit), 2 si le fichier n'a pas pu être lu jusqu'au bout."""
         from ..lheo_import import import_lheo
         click.echo("Éléments rejetés ou signalés (ligne, chemin, raison) :")
         try:
             # problems printed as they come, not kept: memory does not grow with the file
-            report = import_lheo(file, source, on_problem=lambda p: click.echo(f"  - {p}"), keep=0)
+            report = import_lheo(file, source, on_problem=lambda p: click.echo(f"  - {p}"), keep=0,
+                                 strict=strict, hors_perimetre=hors_perimetre)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--source") from None
         for line in report.summary():
             click.echo(line)
         if report.fatal:
+            sys.exit(2)
+        if report.rejets:
             sys.exit(1)
