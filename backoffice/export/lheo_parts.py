@@ -35,8 +35,9 @@ def extras(parent, values: Iterable[tuple[str, object]], info: str = EXTRAS_INFO
 
 
 def source_extras(parent, source: str | None, identifiant: str | None) -> None:
-    """The supplier's own name and identifier of an imported element (kept, and given back)."""
-    if identifiant:
+    """The supplier's own name and identifier of an imported element (kept, and given back). A key
+    the import made up for an element the feed left unnumbered ("#...") is not the supplier's."""
+    if identifiant and not identifiant.startswith("#"):
         extras(parent, [("source", source), ("identifiant", identifiant)], info=SOURCE_INFO)
 
 
