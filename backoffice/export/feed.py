@@ -43,16 +43,20 @@ def iter_feed(offers: Iterable[dict], meta: Iterable[tuple[str, str]] = (),
     <extras info="retraits">. `stats["formations"]` receives the count at the end.
     """
     parts: list[str] = [HEAD]
-    size = 0
     count = 0
+    # a chunk is about chunk_size characters: a formation's lines average ~40 of them, so the
+    # number of parts tells when to look at the real size (summing lengths per formation costs)
+    check_every = max(chunk_size // 40, 1)
+    next_check = check_every
     for offer in offers:
-        before = len(parts)
         _serialize(render_formation(offer), parts, "    ")
-        size += sum(len(p) for p in parts[before:])
         count += 1
-        if size >= chunk_size:
-            yield "".join(parts).encode("utf-8")
-            parts, size = [], 0
+        if len(parts) >= next_check:
+            if sum(map(len, parts)) >= chunk_size:
+                yield "".join(parts).encode("utf-8")
+                parts, next_check = [], check_every
+            else:
+                next_check = len(parts) + check_every // 4
     parts.append("  </offres>\n")
     meta = [(k, v) for k, v in meta if v]
     if meta:

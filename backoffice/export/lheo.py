@@ -69,23 +69,29 @@ MAX_FINANCEURS = 8
 
 # ------------------------------------------------------------------ completeness
 
+REQUIRED_TEXTS = (("intitule", "Intitulé"), ("objectif", "Objectif"), ("resultats_attendus", "Résultats attendus"),
+                  ("contenu", "Contenu"))
+
+
+def _blank(value) -> bool:
+    return clean(value) is None
+
+
 def gaps(offer: dict) -> list[str]:
     """What LHEO requires and the offer lacks, as the French labels a user fixes (empty: the offer
     can be written). One home for "complete enough to be diffused": the feed and the workflow
     guards both ask here."""
     action, org = offer["action"], offer["organisme"]
-    missing = [label for key, label in (("intitule", "Intitulé"), ("objectif", "Objectif"),
-                                        ("resultats_attendus", "Résultats attendus"), ("contenu", "Contenu"))
-               if clean(action.get(key)) is None]
+    missing = [label for key, label in REQUIRED_TEXTS if _blank(action.get(key))]
     if not offer.get("publics"):
         missing.append("Public visé (au moins un code)")
     if offer.get("blocs") and action.get("validation_blocs") not in VALIDATION_BLOCS_CODES:
         missing.append("Validation des blocs de compétences")
     for session in offer.get("sessions") or ():
         where = f"Session {session.get('numero') or 'nouvelle'}"
-        if clean(session.get("rythme_formation")) is None:
+        if _blank(session.get("rythme_formation")):
             missing.append(f"{where} : rythme de la formation")
-        if is_alternance(session) and clean(session.get("modalites_alternance")) is None:
+        if is_alternance(session) and _blank(session.get("modalites_alternance")):
             missing.append(f"{where} : modalités de l'alternance")
         if inscription_address(session, org) is None:
             missing.append(f"{where} : adresse d'inscription complète (voie, code postal, ville)")
@@ -97,20 +103,25 @@ def gaps(offer: dict) -> list[str]:
 
 # ------------------------------------------------------------------ sessions and LHEO actions
 
-def _address_key(adr: dict | None) -> tuple:
-    return tuple(sorted((k, v) for k, v in adr.items() if k != "id")) if adr else ()
+def _address_key(adr: dict | None):
+    """An address of the carnet by its id (one content per id in one published version)."""
+    if not adr:
+        return None
+    return adr.get("id") or tuple(sorted((k, v) for k, v in adr.items() if not k.startswith("_")))
+
+
+_GROUP_NUMBERS = ("duree_totale", "heures_centre", "heures_entreprise", "prix_total_ttc", "prix_horaire_ttc")
+_GROUP_TEXTS = ("rythme", "rythme_formation", "modalites_alternance", "frais_restants", "detail_prise_en_charge",
+                "dates_information", "formateur_siret", "formateur_raison_sociale", "formateur_uai",
+                "action_externe", "duree_cycle")
 
 
 def group_key(session: dict) -> tuple:
     """Sessions sharing this key share one LHEO <action>: everything LHEO holds per action."""
     return (session.get("modalite") or "0", _address_key(session.get("lieu")),
             _address_key(session.get("adresse_information")),
-            *(decimal_text(session.get(k)) for k in ("duree_totale", "heures_centre", "heures_entreprise",
-                                                     "prix_total_ttc", "prix_horaire_ttc")),
-            *(clean(session.get(k)) for k in ("rythme", "rythme_formation", "modalites_alternance", "frais_restants",
-                                              "detail_prise_en_charge", "dates_information", "formateur_siret",
-                                              "formateur_raison_sociale", "formateur_uai", "action_externe")),
-            session.get("duree_cycle"),
+            *(decimal_text(session.get(k)) for k in _GROUP_NUMBERS),
+            *(session.get(k) or None for k in _GROUP_TEXTS),
             tuple((f.get("financeur_code"), f.get("nb_places")) for f in session.get("financeurs") or ()))
 
 

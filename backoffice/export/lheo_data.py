@@ -22,7 +22,6 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import load_only
 
 from ..models import (
     Action,
@@ -165,13 +164,16 @@ def build_offer(content: dict, lookups: Lookups, batch: Batch, keep_empty: bool 
         if x.get("id") not in batch.live or x.get("archivee"):
             withdrawn.append(x.get("numero"))
             continue
-        lieu = x["lieu"] if "lieu" in x else batch.places.get(x.get("lieu_id"))
-        sessions.append({**x, "modalite": lookups.modalites.get(x.get("modalite_code"), "0"), "lieu": lieu,
-                         "adresse_inscription": x.get("adresse_inscription"),
-                         "adresse_information": x.get("adresse_information"),
-                         "contact": batch.contact(x.get("contact")),
-                         "financeurs": list(x.get("financeurs") or ()),
-                         "dispositif": lookups.dispositifs.get(x.get("dispositif_id"))})
+        # the content is this export's own copy (parsed for it): completed in place, not copied
+        if "lieu" not in x:
+            x["lieu"] = batch.places.get(x.get("lieu_id"))
+        x["modalite"] = lookups.modalites.get(x.get("modalite_code"), "0")
+        x.setdefault("adresse_inscription", None)
+        x.setdefault("adresse_information", None)
+        x["contact"] = batch.contact(x.get("contact"))
+        x["financeurs"] = x.get("financeurs") or []
+        x["dispositif"] = lookups.dispositifs.get(x.get("dispositif_id"))
+        sessions.append(x)
     if not sessions and not keep_empty:
         return None
     organisme = lookups.organismes[content["organisme_id"]]
@@ -203,15 +205,14 @@ def offers_from_contents(contents: list[dict], lookups: Lookups, keep_empty: boo
 def diffusable_offers(engine_or_session, batch_size: int = BATCH_SIZE, ids: list[int] | None = None) -> Iterator[dict]:
     """Every diffusable offer by AF_ number, batch after batch (or only the actions of `ids`).
 
-    Uses its own ORM session (so it can drop each batch from memory) on the given engine, and
-    reads only the stored published version of each action (load_only). An offer LHEO cannot
-    hold (lheo.gaps: visé before the checks existed) is left out and logged."""
+    Uses its own database session on the given engine and reads only the stored published
+    version of each action. An offer LHEO cannot hold (lheo.gaps: visé before the checks
+    existed) is left out and logged."""
     with own_session(engine_or_session) as session:
         lookups = Lookups(session)
-        for actions in _batches(session, batch_size, ids):
-            contents = [c for c in (published_content(a) for a in actions) if c is not None]
+        for versions in _batches(session, batch_size, ids):
+            contents = [c for c in map(publication.loads, versions) if c is not None]
             batch = offers_from_contents(contents, lookups)
-            session.expunge_all()
             for offer in batch:
                 missing = gaps(offer)
                 if missing:
@@ -220,22 +221,24 @@ def diffusable_offers(engine_or_session, batch_size: int = BATCH_SIZE, ids: list
                 yield offer
 
 
-def _batches(session: OrmSession, batch_size: int, ids: list[int] | None) -> Iterator[list]:
-    base = (select(Action).where(Action.publication == DIFFUSABLE).order_by(Action.numero)
-            .options(load_only(Action.id, Action.numero, Action.version_publiee)))
+def _batches(session: OrmSession, batch_size: int, ids: list[int] | None) -> Iterator[list[str]]:
+    """The stored published versions (JSON text) of the diffusable actions, by AF_ number, in
+    batches: plain rows, no ORM objects (the feed only reads them)."""
+    base = (select(Action.numero, Action.version_publiee).where(Action.publication == DIFFUSABLE)
+            .order_by(Action.numero))
     if ids is not None:
         for start in range(0, len(ids), batch_size):
-            actions = list(session.scalars(base.where(Action.id.in_(ids[start:start + batch_size]))))
-            if actions:
-                yield actions
+            rows = session.execute(base.where(Action.id.in_(ids[start:start + batch_size]))).all()
+            if rows:
+                yield [version for _numero, version in rows]
         return
     last = ""
     while True:
-        actions = list(session.scalars(base.where(Action.numero > last).limit(batch_size)))
-        if not actions:
+        rows = session.execute(base.where(Action.numero > last).limit(batch_size)).all()
+        if not rows:
             return
-        last = actions[-1].numero
-        yield actions
+        last = rows[-1][0]
+        yield [version for _numero, version in rows]
 
 
 def non_empty(offers: Iterator[dict]) -> Iterator[dict] | None:

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from .. import rules
 from .lheo_format import EXTRAS_INFO, LIMITS, clean, decimal_text, pays_code
+from .xmltext import node as _node
+from .xmltext import shared
 from .xmltext import sub as _sub
 
 SOURCE_INFO = "source"  # <extras info="source">: the supplier's name and identifier of the element
@@ -62,26 +64,44 @@ def numtels(parent, tag: str, numbers: Iterable) -> None:
             _sub(el, "numtel", number)
 
 
-def address_lines(adr: dict) -> list[str]:
-    """The address lines of LHEO (max 4 × 50 characters), from the back-office fields in order."""
+def memo(record: dict, key: str, compute):
+    """A value derived from one record of an offer, computed once: an offer's dicts are built for
+    one export and thrown away (an organisme's are shared by the offers of a batch), so they carry
+    it under a private key ("_lheo_..."), never written out."""
+    try:
+        return record[key]
+    except KeyError:
+        value = record[key] = compute(record)
+        return value
+
+
+def _lines(adr: dict) -> list[str]:
     street = " ".join(p for p in (clean(adr.get("numero_voie")), clean(adr.get("voie"))) if p)
     parts = (adr.get("complement_service"), adr.get("complement_batiment"), street, adr.get("lieu_dit"))
     return [line for line in (clean(p, LIMITS["ligne"]) for p in parts) if line][:4]
 
 
+def address_lines(adr: dict) -> list[str]:
+    """The address lines of LHEO (max 4 × 50 characters), from the back-office fields in order."""
+    return memo(adr, "_lheo_lines", _lines)
+
+
+def _postal(adr: dict) -> bool:
+    cp = (adr.get("code_postal") or "").strip()
+    return len(cp) == 5 and clean(adr.get("ville")) is not None and bool(address_lines(adr))
+
+
 def postal(adr: dict | None) -> bool:
     """A complete postal address: a line, a 5-character postal code and a town (what LHEO's
     <adresse> requires)."""
-    if not adr:
-        return False
-    cp = (adr.get("code_postal") or "").strip()
-    return len(cp) == 5 and clean(adr.get("ville")) is not None and bool(address_lines(adr))
+    return bool(adr) and memo(adr, "_lheo_postal", _postal)
 
 
 def adresse(parent, adr: dict, denomination: bool = True, cache: dict | None = None) -> None:
     """<adresse> of a place or an organisme (`postal(adr)` is true); built once per formation,
     then shared (`cache`)."""
-    key = (id(adr), denomination)
+    # one address of the carnet (or the organisme) is written once per formation, then shared
+    key = (adr.get("numero") or adr.get("id") or id(adr), denomination)
     if cache is not None and key in cache:
         parent[2].append(cache[key])  # the same (finished) subtree, serialized twice
         return
@@ -146,10 +166,19 @@ def uai(value) -> str | None:
 
 
 def organisme(parent, org: dict, contact: dict | None) -> None:
-    """<organisme-formation-responsable numero="OF_..."> (its SIRET and NDA checked by `gaps`)."""
-    el = _sub(parent, "organisme-formation-responsable", numero=org["numero"])
-    _sub(el, "numero-activite", nda(org.get("nda")))
-    _sub(_sub(el, "SIRET-organisme-formation"), "SIRET", siret(org.get("siret")))
+    """<organisme-formation-responsable numero="OF_..."> (its SIRET and NDA checked by `gaps`):
+    the same for every offer of the organisme, so built once and shared."""
+    built = org.setdefault("_lheo_nodes", {})
+    key = contact.get("id") if contact else None
+    if key not in built:
+        built[key] = shared(_organisme_node(org, contact))
+    parent[2].append(built[key])
+
+
+def _organisme_node(org: dict, contact: dict | None) -> list:
+    el = _node("organisme-formation-responsable", {"numero": org["numero"]})
+    _sub(el, "numero-activite", memo(org, "_lheo_nda", lambda o: nda(o.get("nda"))))
+    _sub(_sub(el, "SIRET-organisme-formation"), "SIRET", memo(org, "_lheo_siret", lambda o: siret(o.get("siret"))))
     text(el, "nom-organisme", org.get("nom_usuel") or org.get("raison_sociale"))
     text(el, "raison-sociale", org.get("raison_sociale"))
     coord = _sub(_sub(el, "coordonnees-organisme"), "coordonnees")
@@ -164,6 +193,7 @@ def organisme(parent, org: dict, contact: dict | None) -> None:
     if code:
         _sub(_sub(el, "code-UAI-organisme-formation"), "code-UAI", code)
     source_extras(el, org.get("source"), org.get("identifiant_externe"))
+    return el
 
 
 def organisme_gaps(org: dict) -> list[str]:
@@ -171,9 +201,9 @@ def organisme_gaps(org: dict) -> list[str]:
     if org.get("non_valide"):
         return ["Organisme : fiche validée par le CARIF (pré-inscription ou modifications à valider)"]
     gaps = []
-    if nda(org.get("nda")) is None:
+    if memo(org, "_lheo_nda", lambda o: nda(o.get("nda"))) is None:
         gaps.append("Organisme : numéro de déclaration d'activité (11 chiffres)")
-    if siret(org.get("siret")) is None:
+    if memo(org, "_lheo_siret", lambda o: siret(o.get("siret"))) is None:
         gaps.append("Organisme : SIRET valide")
     if clean(org.get("raison_sociale")) is None:
         gaps.append("Organisme : raison sociale")

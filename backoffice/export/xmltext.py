@@ -35,19 +35,58 @@ def node(tag: str, attrs: dict | None = None) -> list:
     return [tag, _head(tag, attrs), []]
 
 
+# Finished leaves of short texts (codes, flags, numbers) recur in every formation of a feed: each
+# one is written once, then reused (bounded: emptied when full).
+_LEAVES: dict[tuple, str] = {}
+_LEAVES_MAX = 20000
+_SHORT = 12
+
+
+def _leaf(tag: str, text: str, attrs: dict) -> str:
+    return f"<{_head(tag, attrs) if attrs else tag}>{_escape(text)}</{tag}>\n"
+
+
 def sub(parent: list, tag: str, text: str | None = None, **attrs) -> list | None:
     """A child of `parent`: a container (returned) when `text` is None, else a finished leaf."""
     if text is None:
         node = [tag, _head(tag, attrs), []]
         parent[2].append(node)
         return node
-    parent[2].append(f"<{_head(tag, attrs) if attrs else tag}>{_escape(text)}</{tag}>\n")
+    if len(text) > _SHORT:
+        parent[2].append(_leaf(tag, text, attrs))
+        return None
+    key = (tag, text, *attrs.items()) if attrs else (tag, text)
+    leaf = _LEAVES.get(key)
+    if leaf is None:
+        if len(_LEAVES) >= _LEAVES_MAX:
+            _LEAVES.clear()
+        leaf = _LEAVES[key] = _leaf(tag, text, attrs)
+    parent[2].append(leaf)
     return None
+
+
+def shared(element: list) -> list:
+    """Mark a finished container that several documents or places share: its text is then
+    serialized once per indentation and reused."""
+    element.append({})
+    return element
 
 
 def serialize(element: list, parts: list[str], indent: str) -> None:
     """Append the indented text of `element` (a container) to `parts`."""
-    tag, head, children = element
+    if len(element) == 4:  # shared: serialized once per indentation
+        texts = element[3]
+        if indent not in texts:
+            own: list[str] = []
+            _serialize(element, own, indent)
+            texts[indent] = "".join(own)
+        parts.append(texts[indent])
+        return
+    _serialize(element, parts, indent)
+
+
+def _serialize(element: list, parts: list[str], indent: str) -> None:
+    tag, head, children = element[0], element[1], element[2]
     if not children:
         parts.append(f"{indent}<{head}/>\n")
         return

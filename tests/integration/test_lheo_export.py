@@ -197,6 +197,16 @@ def test_nothing_publishable_answers_204(app, client, make):
     assert client.get("/lheo/offre.xml", headers=enable_partner(app)).status_code == 204
 
 
+def public(value):
+    """Offers without what the renderer notes on them under private keys ("_lheo_..."): values it
+    derived once from a record (lheo_parts.memo), present on an organisme shared by a batch or not."""
+    if isinstance(value, dict):
+        return {k: public(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list):
+        return [public(v) for v in value]
+    return value
+
+
 def test_bounded_caches_and_small_batches_give_the_same_offers(app, monkeypatch):
     """The export keeps organismes and certifications between batches only up to a bound (flat
     memory on a big base): emptied at every batch, with batches of 2 actions, the offers are the same."""
@@ -210,4 +220,4 @@ def test_bounded_caches_and_small_batches_give_the_same_offers(app, monkeypatch)
     assert len(usual) >= 3 and any(offer["action"].get("certifications") for offer in usual)
     monkeypatch.setattr(lheo_data, "_ORG_CACHE_MAX", 0)
     monkeypatch.setattr(lheo_data, "_CERT_CACHE_MAX", 0)
-    assert list(lheo_data.diffusable_offers(db.engine, batch_size=2)) == usual
+    assert public(list(lheo_data.diffusable_offers(db.engine, batch_size=2))) == public(usual)
