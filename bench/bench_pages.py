@@ -31,6 +31,7 @@ from sqlalchemy import event, text
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
+from backoffice.workflow import Controle
 from bench import htmlforms
 from bench.generate import ensure
 from bench.pgutil import sqlalchemy_url
@@ -55,7 +56,7 @@ class Page:
 
 PAGES = [
     Page("actions, documentaliste", "documentaliste", "actions.index_view"),
-    Page("actions, file de contrôle", "documentaliste", "actions.index_view", {"liste": "a_controler"}),
+    Page("actions, file de contrôle", "documentaliste", "actions.index_view", {"liste": Controle.A_CONTROLER.value}),
     Page("actions, OF (plus gros organisme)", "organisme_grand", "actions.index_view"),
     Page("actions, OF (petit organisme)", "organisme_petit", "actions.index_view"),
     Page("sessions, documentaliste", "documentaliste", "sessions.index_view"),

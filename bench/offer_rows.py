@@ -18,25 +18,27 @@ from collections import Counter, namedtuple
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from backoffice import workflow as W
 from backoffice.models import Action, Session
 from bench import content, vocab
 from bench.published import action_version, columns, session_content
 from bench.rows import ts
 
 # (controle, publication, etat_fiche, weight, last_actor): plausible shares of a mature base
+C, P, F = W.Controle, W.Publication, W.EtatFiche
 STATES = [
-    ("vise", "diffusable", "cree", 56, "Documentaliste"),
-    ("vise", "archive", "archive", 14, "Robot"),
-    ("en_redaction", "brouillon", "cree", 8, "Organisme de formation"),
-    ("a_controler", "en_redaction", "cree", 4, "Organisme de formation"),
-    ("a_controler", "diffusable", "cree", 3, "Organisme de formation"),
-    ("a_modifier", "en_redaction", "cree", 3, "Documentaliste"),
-    ("a_modifier", "diffusable", "cree", 2, "Documentaliste"),
-    ("inactif", "a_supprimer", "cree", 3, "Robot"),
-    ("en_redaction", "archive", "archive", 2, "Robot"),
-    ("a_controler", "archive", "archive", 1, "Robot"),
-    ("vise", "en_redaction", "desarchive", 2, "Organisme de formation"),
-    ("a_modifier", "en_redaction", "cree", 2, "Organisme de formation"),  # désarchivée then saved
+    (C.VISE, P.DIFFUSABLE, F.CREE, 56, "Documentaliste"),
+    (C.VISE, P.ARCHIVE, F.ARCHIVE, 14, "Robot"),
+    (C.EN_REDACTION, P.BROUILLON, F.CREE, 8, "Organisme de formation"),
+    (C.A_CONTROLER, P.EN_REDACTION, F.CREE, 4, "Organisme de formation"),
+    (C.A_CONTROLER, P.DIFFUSABLE, F.CREE, 3, "Organisme de formation"),
+    (C.A_MODIFIER, P.EN_REDACTION, F.CREE, 3, "Documentaliste"),
+    (C.A_MODIFIER, P.DIFFUSABLE, F.CREE, 2, "Documentaliste"),
+    (C.INACTIF, P.A_SUPPRIMER, F.CREE, 3, "Robot"),
+    (C.EN_REDACTION, P.ARCHIVE, F.ARCHIVE, 2, "Robot"),
+    (C.A_CONTROLER, P.ARCHIVE, F.ARCHIVE, 1, "Robot"),
+    (C.VISE, P.EN_REDACTION, F.DESARCHIVE, 2, "Organisme de formation"),
+    (C.A_MODIFIER, P.EN_REDACTION, F.CREE, 2, "Organisme de formation"),  # désarchivée then saved
 ]
 STATE_CUM = list(itertools.accumulate(s[3] for s in STATES))
 DUREES = [7, 14, 21, 35, 70, 105, 140, 210, 300, 350, 400, 455, 600, 800, 1200, 1600]
@@ -81,23 +83,23 @@ class OfferRows:
         controle, publication, fiche = state[:3]
         updated = g._between(created, g.now, 2.0)
         soumis = vise = completude = archive_le = None
-        if controle != "en_redaction" or publication in ("diffusable", "archive") or fiche == "desarchive":
+        if controle != C.EN_REDACTION or publication in (P.DIFFUSABLE, P.ARCHIVE) or fiche == F.DESARCHIVE:
             soumis = g._between(created, updated)
-        if controle == "vise" or publication == "diffusable":
+        if controle == C.VISE or publication == P.DIFFUSABLE:
             vise = g._between(soumis or created, updated)
-        if controle == "a_modifier" and fiche == "cree":
+        if controle == C.A_MODIFIER and fiche == F.CREE:
             completude = ts(g.now - timedelta(days=rng.uniform(0, 110)))
             updated = max(updated, completude)
-        if controle == "inactif":
+        if controle == C.INACTIF:
             completude = ts(g.now - timedelta(days=rng.uniform(125, 900)))
             updated = max(updated, completude + timedelta(days=120))
-        if fiche == "archive":
+        if fiche == F.ARCHIVE:
             # the nightly robot run stamps every action it archives with the same time, as in production
             day = g._between(created + timedelta(days=45), g.now - timedelta(days=1), 1.5).date()
             archive_le = datetime.combine(day, datetime.min.time()) + timedelta(hours=2)
             updated = max(updated, archive_le)
             last_end = archive_le.date() - timedelta(days=31 + rng.randrange(60))
-        elif publication == "diffusable" and rng.random() < 0.004:
+        elif publication == P.DIFFUSABLE and rng.random() < 0.004:
             last_end = g.today - timedelta(days=rng.randint(32, 45))  # due for archiving today
         else:
             last_end = g.today + timedelta(days=rng.randint(-20, 540))
@@ -117,7 +119,7 @@ class OfferRows:
         last_modulaire: dict[int, int] = {}
         for aid, (created, oid) in enumerate(picks, 1):
             state = STATES[bisect.bisect_right(STATE_CUM, rng.random() * STATE_CUM[-1])]
-            if state[2] == "archive" and created > g.now - timedelta(days=60):
+            if state[2] == F.ARCHIVE and created > g.now - timedelta(days=60):
                 state = STATES[0]  # too young to have been archived by the robot
             dates = self._action_dates(state, created)
             kind = rng.choices(("action", "module", "accompagnement"), (88, 8, 4))[0]
@@ -130,7 +132,7 @@ class OfferRows:
                                    rng.choice(g.programmes) if conventionnee else None, rng.random() < 0.08,
                                    min(150.0, max(4.0, rng.lognormvariate(math.log(15), 0.5)))))
         # Every action but half the drafts has at least one session; the rest follow a heavy tail.
-        needs = [i for i, p in enumerate(self.plans) if not (p.state[1] == "brouillon" and rng.random() < 0.5)]
+        needs = [i for i, p in enumerate(self.plans) if not (p.state[1] == P.BROUILLON and rng.random() < 0.5)]
         counts = Counter(needs)
         extra = g.n["sessions"] - len(needs)
         if extra > 0:
@@ -225,7 +227,7 @@ class OfferRows:
         apprentissage, autres = self.apprentissage, self.autres
         old = g.today - timedelta(days=30)
         a_first, a_count, p_first, p_count = g.addr_range[p.oid]
-        archived = p.state[2] == "archive"
+        archived = p.state[2] == F.ARCHIVE
         start = min(p.created.date(), p.last_end)
         span = max((p.last_end - start).days, 0)
         # only sessions still to come may be known to the month or year only: widening the end of

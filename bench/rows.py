@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 import psycopg
 
-from backoffice.models import Adresse, Contact, Organisme
+from backoffice.models import Adresse, Contact, EtatOrganisme, Organisme
 from backoffice.rules import login_base
 from backoffice.services import organisme_publication, publication
 from bench import content, vocab
@@ -126,8 +126,9 @@ class Generator:
             name = vocab.organisme_name(rng)
             # a pré-inscription waiting or refused: a small organisme, without any action yet
             small = self.rank_of[oid] > n // 10
-            etat = "valide" if not small or rng.random() < 0.945 else rng.choice(["brouillon", "brouillon", "refuse"])
-            self.org_valide[oid] = etat == "valide"
+            etat = (EtatOrganisme.VALIDE if not small or rng.random() < 0.945
+                    else rng.choice([EtatOrganisme.BROUILLON, EtatOrganisme.BROUILLON, EtatOrganisme.REFUSE]))
+            self.org_valide[oid] = etat == EtatOrganisme.VALIDE
             self.org_site[oid] = rng.random() < 0.6
             self.org_rows.append(full_row(Organisme, {
                 "id": oid, "numero": f"OF_{oid:010d}", "siret": vocab.siret(rng), "nda": f"11{rng.randrange(10**9):09d}",

@@ -13,26 +13,27 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DbSession
 
-from backoffice.models import (Action, Certification, Dispositif, Formacode, Nsf, Organisme, Programme,
-                               Session)
+from backoffice import workflow as W
+from backoffice.models import Action, Certification, Dispositif, Formacode, Nsf, Organisme, Programme, Session
 from backoffice.models.listeners import utcnow
 from backoffice.services import publication
 
 from .demo_lheo import add_blocs, enrich_action, enrich_session
 from .demo_organismes import lieu, principal_contact
 
-# (contrôle, publication, état de la fiche)
+# (contrôle, publication, état de la fiche), in the workflow's own values
+C, P, F = W.Controle, W.Publication, W.EtatFiche
 State = tuple[str, str, str]
-DRAFT: State = ("en_redaction", "brouillon", "cree")
-SUBMITTED: State = ("a_controler", "en_redaction", "cree")
-TO_FIX: State = ("a_modifier", "en_redaction", "cree")
-PUBLISHED: State = ("vise", "diffusable", "cree")
-ARCHIVED: State = ("vise", "archive", "archive")
-ARCHIVED_UNCHECKED: State = ("a_controler", "archive", "archive")
-INACTIVE: State = ("inactif", "a_supprimer", "cree")
-UNARCHIVED: State = ("vise", "en_redaction", "desarchive")
-REVISED: State = ("a_controler", "diffusable", "cree")  # an OF edited a visé action
-TO_FIX_PUBLISHED: State = ("a_modifier", "diffusable", "cree")  # complétude after the visa
+DRAFT: State = (W.INITIAL_STATE.controle, W.INITIAL_STATE.publication, W.INITIAL_STATE.fiche)
+SUBMITTED: State = (C.A_CONTROLER, P.EN_REDACTION, F.CREE)
+TO_FIX: State = (C.A_MODIFIER, P.EN_REDACTION, F.CREE)
+PUBLISHED: State = (C.VISE, P.DIFFUSABLE, F.CREE)
+ARCHIVED: State = (C.VISE, P.ARCHIVE, F.ARCHIVE)
+ARCHIVED_UNCHECKED: State = (C.A_CONTROLER, P.ARCHIVE, F.ARCHIVE)
+INACTIVE: State = (C.INACTIF, P.A_SUPPRIMER, F.CREE)
+UNARCHIVED: State = (C.VISE, P.EN_REDACTION, F.DESARCHIVE)
+REVISED: State = (C.A_CONTROLER, P.DIFFUSABLE, F.CREE)  # an OF edited a visé action
+TO_FIX_PUBLISHED: State = (C.A_MODIFIER, P.DIFFUSABLE, F.CREE)  # complétude after the visa
 
 DEMO_STATES: tuple[State, ...] = (DRAFT, SUBMITTED, TO_FIX, PUBLISHED, ARCHIVED, ARCHIVED_UNCHECKED,
                                   INACTIVE, UNARCHIVED, REVISED, TO_FIX_PUBLISHED)
@@ -163,7 +164,7 @@ def _action(spec: A, organisme: Organisme, refs: _Refs, year: int, now: datetime
         entrees_sorties=spec.entrees_sorties, contact=principal_contact(organisme),
         source=spec.source, identifiant_externe=spec.identifiant_externe,
         controle=controle, publication=spec.state[1], etat_fiche=spec.state[2],
-        completude_message=spec.completude_message if controle in ("a_modifier", "inactif") else None,
+        completude_message=spec.completude_message if controle in (C.A_MODIFIER, C.INACTIF) else None,
         **state_stamps(spec.state, now),
     )
     action.certifications = [cert] if cert else []
@@ -197,14 +198,14 @@ def build_actions(db: DbSession, organismes: dict[str, Organisme], specs: list[A
                 built.append(_action(module, organismes[spec.org], refs, year, now, parent=action))
     # numbered first (the published version names the action and its sessions), then published:
     # a diffusable action always carries the content partners see (schema.sql)
-    diffusable = [a for a in built if a.publication == "diffusable"]
+    diffusable = [a for a in built if a.publication == P.DIFFUSABLE]
     for action in diffusable:
-        action.publication = "en_redaction"
+        action.publication = P.EN_REDACTION
     db.add_all(built)
     db.flush()
     with db.no_autoflush:
         for action in diffusable:
-            action.publication = "diffusable"
+            action.publication = P.DIFFUSABLE
             publication.publish(action)
             if (action.controle, action.publication, action.etat_fiche) == REVISED:
                 _pending_edit(action)

@@ -5,8 +5,20 @@ taken from the FAQ's screenshots, "CAP peinture en carrosserie" and "CAP
 CUISINE", which differ only in case. One certification per action and per
 organisme, so no demo action is a doublon.
 """
-from .demo_actions import (ARCHIVED, ARCHIVED_UNCHECKED, DRAFT, INACTIVE, PUBLISHED, REVISED, SUBMITTED,
-                           TO_FIX, TO_FIX_PUBLISHED, UNARCHIVED, A, S)
+from .demo_actions import (
+                           ARCHIVED,
+                           ARCHIVED_UNCHECKED,
+                           DRAFT,
+                           INACTIVE,
+                           PUBLISHED,
+                           REVISED,
+                           SUBMITTED,
+                           TO_FIX,
+                           TO_FIX_PUBLISHED,
+                           UNARCHIVED,
+                           A,
+                           S,
+)
 
 APPRENTI_CAP = (2, "1,2", "pre_bac", "1 semaine en centre / 2 semaines en entreprise", 1, 2)
 APPRENTI_BTS = (2, "1,2", "post_bac", "2 jours en centre / 3 jours en entreprise", 2, 3)

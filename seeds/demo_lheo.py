@@ -11,8 +11,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from backoffice.models import (Action, BlocCompetences, Langue, ModalitePedagogique, Organisme, PublicVise, Rome,
-                               Session, SessionFinanceur)
+from backoffice.models import (
+    Action,
+    BlocCompetences,
+    Langue,
+    ModalitePedagogique,
+    Organisme,
+    PublicVise,
+    Rome,
+    Session,
+    SessionFinanceur,
+)
 
 from .demo_organismes import lieu, make_siret, principal_contact
 

@@ -9,7 +9,7 @@ import unicodedata
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
-from backoffice.models import Adresse, Contact, Organisme
+from backoffice.models import Adresse, Contact, EtatOrganisme, Organisme
 from backoffice.rules import uai_letter
 from backoffice.services import communes, organisme_publication
 
@@ -31,7 +31,7 @@ def make_uai(digits7: str) -> str:
 ORGANISMES = [
     {
         "key": "avenir", "raison_sociale": "AVENIR COMPETENCES FORMATION", "nom_usuel": "Avenir Compétences",
-        "siret": make_siret("81234567", "0002"), "nda": "11755123475", "etat": "valide",
+        "siret": make_siret("81234567", "0002"), "nda": "11755123475", "etat": EtatOrganisme.VALIDE,
         "numero_voie": "45", "voie": "boulevard Voltaire", "code_postal": "75011", "ville": "Paris",
         "telephone": "01 99 00 11 01", "courriel": "contact@avenir-competences.example.org",
         "site_internet": "https://www.avenir-competences.example.org",
@@ -45,7 +45,7 @@ ORGANISMES = [
     {
         "key": "ifma", "raison_sociale": "INSTITUT FRANCILIEN DES METIERS DE L'AUTOMOBILE",
         "nom_usuel": "IFMA Coulommiers", "siret": make_siret("50123456", "0011"), "nda": "11770987677",
-        "uai": make_uai("0771234"), "etat": "valide",
+        "uai": make_uai("0771234"), "etat": EtatOrganisme.VALIDE,
         "numero_voie": "8", "voie": "rue de la Sucrerie", "code_postal": "77120", "ville": "Coulommiers",
         "telephone": "01 99 00 12 02", "courriel": "cfa@ifma-coulommiers.example.org",
         "site_internet": "https://www.ifma-coulommiers.example.org",
@@ -57,7 +57,7 @@ ORGANISMES = [
     {
         "key": "bouche", "raison_sociale": "CFA DES METIERS DE BOUCHE DE MARNE-LA-VALLEE",
         "nom_usuel": "CFA Métiers de bouche Marne-la-Vallée", "siret": make_siret("43987654", "0018"),
-        "nda": "11770456777", "uai": make_uai("0772468"), "etat": "valide",
+        "nda": "11770456777", "uai": make_uai("0772468"), "etat": EtatOrganisme.VALIDE,
         "numero_voie": "5", "voie": "boulevard Copernic", "code_postal": "77420", "ville": "Champs-sur-Marne",
         "telephone": "01 99 00 13 03", "courriel": "accueil@cfa-bouche-mlv.example.org",
         "adresses": [("CFA - Champs-sur-Marne", "5", "boulevard Copernic", "77420", "Champs-sur-Marne"),
@@ -68,7 +68,7 @@ ORGANISMES = [
     },
     {
         "key": "numerique", "raison_sociale": "NUMERIQUE ET INCLUSION 93", "nom_usuel": "Numérique et Inclusion 93",
-        "siret": make_siret("79876543", "0027"), "nda": "11930765493", "etat": "valide",
+        "siret": make_siret("79876543", "0027"), "nda": "11930765493", "etat": EtatOrganisme.VALIDE,
         "numero_voie": "14", "voie": "rue du Landy", "code_postal": "93200", "ville": "Saint-Denis",
         "adresse_postale_differente": True, "postale_lieu_dit": "BP 40123",
         "postale_code_postal": "93201", "postale_ville": "Saint-Denis Cedex",
@@ -85,7 +85,7 @@ ORGANISMES = [
         # Outside Ile-de-France, pré-inscrit without the justification the perimeter rule
         # requires: a documentaliste cannot validate it as it is.
         "key": "oceane", "raison_sociale": "OCEANE FORMATION CONSEIL", "nom_usuel": "Océane Formation",
-        "siret": make_siret("52468013", "0035"), "nda": "52440987644", "etat": "brouillon",
+        "siret": make_siret("52468013", "0035"), "nda": "52440987644", "etat": EtatOrganisme.BROUILLON,
         "numero_voie": "6", "voie": "quai de la Fosse", "code_postal": "44000", "ville": "Nantes",
         "telephone": "01 99 00 15 06", "courriel": "contact@oceane-formation.example.org",
         "adresses": [("Siège - Nantes", "6", "quai de la Fosse", "44000", "Nantes")],
@@ -95,7 +95,7 @@ ORGANISMES = [
     {
         # Pré-inscrit in Ile-de-France: waits for a documentaliste's validation.
         "key": "langues", "raison_sociale": "ATELIER LANGUES ET INSERTION", "nom_usuel": "Atelier Langues",
-        "siret": make_siret("88123450", "0014"), "nda": "11940321094", "etat": "brouillon",
+        "siret": make_siret("88123450", "0014"), "nda": "11940321094", "etat": EtatOrganisme.BROUILLON,
         "numero_voie": "1", "voie": "place Salvador-Allende", "code_postal": "94000", "ville": "Créteil",
         "telephone": "01 99 00 16 07", "courriel": "bonjour@atelier-langues.example.org",
         "adresses": [("Siège - Créteil", "1", "place Salvador-Allende", "94000", "Créteil")],
@@ -142,7 +142,7 @@ def build_organismes(session: Session) -> dict[str, Organisme]:
         built[key] = organisme
     session.flush()
     for organisme in built.values():
-        if organisme.etat == "valide":  # validated by the CARIF: what partners see of it
+        if organisme.etat == EtatOrganisme.VALIDE:  # validated by the CARIF: what partners see of it
             organisme_publication.publish(organisme)
     session.flush()
     return built

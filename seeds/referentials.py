@@ -8,9 +8,24 @@ gets its history row like any other change.
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice.models import (Certification, Commune, Departement, Dispositif, EtatRecrutement, Financeur,
-                               Formacode, Langue, Modalite, ModalitePedagogique, Niveau, Nsf, Programme,
-                               PublicVise, Region, Rome)
+from backoffice.models import (
+    Certification,
+    Commune,
+    Departement,
+    Dispositif,
+    EtatRecrutement,
+    Financeur,
+    Formacode,
+    Langue,
+    Modalite,
+    ModalitePedagogique,
+    Niveau,
+    Nsf,
+    Programme,
+    PublicVise,
+    Region,
+    Rome,
+)
 from backoffice.referential_import.communes import CommuneRow, load_communes
 
 from .csvfiles import as_bool, read_rows

@@ -343,7 +343,7 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
             export_url=self.export_url(model), fiche_url=self.fiche_url, sessions=sessions, modules=modules,
             fieldsets=self.fieldsets(form) if form is not None else [], display_value=display_value,
             detail_fieldsets=FIELDSETS, history_url=self.history_url(model),
-            desarchive_prompt=request.args.get("desarchive") == "1", event_labels=W.EVENT_LABELS, W=W,
+            desarchive_prompt=request.args.get("gerer_sessions") == "1", event_labels=W.EVENT_LABELS, W=W,
             can_edit_sessions=W.Event.ENREGISTRER in buttons and permissions.allowed(current_user, "session", "create"),
             can_create_module=bool(model.modulaire) and W.Event.ENREGISTRER in buttons and self.can_create,
             frozen_certifications=form is not None and "certifications" not in form

@@ -92,7 +92,7 @@ class ActionButtonsMixin:
             return redirect(self.fiche_url(model))
         flash(DONE[event], "success")
         if event is W.Event.DESARCHIVER:
-            return redirect(self.fiche_url(model, desarchive=1))
+            return redirect(self.fiche_url(model, gerer_sessions=1))  # "Souhaitez-vous gérer vos sessions ?"
         return redirect(self.fiche_url(model))
 
     def _refusal(self, model, event) -> str:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .. import permissions
-from ..models import Organisme
+from ..models import EtatOrganisme, Organisme
 from ..services import justificatifs, registrations
 from ..services.accounts import AccountSettings
 from ..extensions import db
@@ -61,10 +61,10 @@ class RegistrationView(ReadOnlyModelView):
         return False
 
     def get_query(self):
-        return super().get_query().filter(Organisme.etat == "brouillon")
+        return super().get_query().filter(Organisme.etat == EtatOrganisme.BROUILLON)
 
     def get_count_query(self):
-        return super().get_count_query().filter(Organisme.etat == "brouillon")
+        return super().get_count_query().filter(Organisme.etat == EtatOrganisme.BROUILLON)
 
     def pending_users(self, organisme):
         return registrations.pending_users(db.session, organisme)

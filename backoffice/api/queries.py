@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..export import lheo_data
+from ..workflow import Publication
 from ..export.lheo import gaps
 from ..models import (
     Action,
@@ -61,7 +62,7 @@ def search_query(params: SearchParams):
         session_conditions.append(Session.date_debut >= params.debut_apres)
     if params.fin_avant:
         session_conditions.append(Session.date_fin <= params.fin_avant)
-    query = select(Action.id, Action.numero).where(Action.publication == "diffusable",
+    query = select(Action.id, Action.numero).where(Action.publication == Publication.DIFFUSABLE,
                                                    select(Session.id).where(*session_conditions).exists())
     if params.q:
         text = params.q.lower()  # % and _ are searched literally (autoescape)
@@ -115,7 +116,7 @@ def session_lookup(db_session, numero: str) -> dict | None:
     if row is None:
         return None
     action = db_session.get(Action, row.action_id)
-    if action is None or action.publication != "diffusable":
+    if action is None or action.publication != Publication.DIFFUSABLE:
         return None
     offer = lheo_data.offer_for_action(db_session, action, current=False)
     if offer is None or gaps(offer):

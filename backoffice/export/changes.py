@@ -49,7 +49,7 @@ DEPUIS_MESSAGE = ("Le paramètre « depuis » doit être une date AAAA-MM-JJ (mi
 
 MOTIFS = {  # why a formation left the feed, as the partner reads it
     "archivee": "Action archivée",
-    "a_supprimer": "Action à supprimer (inactive)",
+    "inactivee": "Action inactive, à supprimer",
     "retiree": "Action retirée de la diffusion",
     "hors_flux": "Plus aucune session en cours, ou offre incomplète pour LHEO",
     "supprimee": "Action supprimée",
@@ -141,7 +141,7 @@ def _motif(controle: str, publication: str) -> str:
     if publication == Publication.ARCHIVE:
         return "archivee"
     if publication == Publication.A_SUPPRIMER or controle == Controle.INACTIF:
-        return "a_supprimer"
+        return "inactivee"
     return "retiree"
 
 

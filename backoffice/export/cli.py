@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Action
+from ..models import Action, EtatOrganisme
 from ..models.listeners import utcnow
 from . import changes, lheo_data
 from .feed import render_retraits, write_feed
@@ -26,7 +26,7 @@ def register(app: Flask) -> None:
         from ..services.publication import backfill, needs_backfill
         from ..workflow import Publication
         with acting_as(SYSTEM):  # the validated organismes, as partners have been seeing them
-            organismes = db.session.scalars(select(Organisme).where(Organisme.etat == "valide",
+            organismes = db.session.scalars(select(Organisme).where(Organisme.etat == EtatOrganisme.VALIDE,
                                                                      Organisme.version_publiee.is_(None))).all()
             for organisme in organismes:
                 organisme_publication.publish(organisme)

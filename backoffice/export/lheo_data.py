@@ -30,6 +30,7 @@ from ..models import (
     Certification,
     Contact,
     Dispositif,
+    EtatOrganisme,
     Modalite,
     Organisme,
     Programme,
@@ -96,7 +97,7 @@ class Lookups:
         if self.current:
             for organisme in s.scalars(select(Organisme).where(Organisme.id.in_(ids))):
                 content = organisme_publication.snapshot(organisme)
-                self.organismes[organisme.id] = content if organisme.etat == "valide" else {**content, "non_valide": True}
+                self.organismes[organisme.id] = content if organisme.etat == EtatOrganisme.VALIDE else {**content, "non_valide": True}
             return
         for organisme_id, numero, version in s.execute(select(Organisme.id, Organisme.numero,
                                                              Organisme.version_publiee).where(Organisme.id.in_(ids))):

@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import permissions
+from ..workflow import Publication
 from ..api.keys import current_partner
 from ..extensions import db, login_manager
 from ..models import Action
@@ -92,7 +93,7 @@ def export_action(numero: str):
     """One action in LHEO 2.3: EXPORTER on its fiche, or a partner's look-up of a diffusable one."""
     action = db.session.scalar(select(Action).where(Action.numero == numero))
     if current_partner() is not None and not current_user.is_authenticated:
-        if action is None or action.publication != "diffusable":
+        if action is None or action.publication != Publication.DIFFUSABLE:
             abort(404)
         offer = lheo_data.offer_for_action(db.session, action, current=False)
         if offer is None:

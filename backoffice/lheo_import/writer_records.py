@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..export.lheo_format import decimal_text
-from ..models import Adresse, Contact, Organisme
+from ..models import Adresse, Contact, EtatOrganisme, Organisme
 from ..services import organisme_publication
 from .merge import dumps, loads, merge
 from .parser_parts import ADDRESS_KEYS, PERSON_KEYS
@@ -97,7 +97,7 @@ class Records:
         organisme, claimed = found
         feed = {**data["fields"], "contact": data["contact"]}
         if organisme is None:
-            organisme = Organisme(source=self.source, identifiant_externe=data["ext_id"], etat="brouillon",
+            organisme = Organisme(source=self.source, identifiant_externe=data["ext_id"], etat=EtatOrganisme.BROUILLON,
                                   raison_sociale=data["fields"]["raison_sociale"])
             self.session.add(organisme)
             self.counts["organismes_crees"] += 1

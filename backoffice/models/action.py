@@ -2,15 +2,43 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (Boolean, Column, Date, ForeignKey, Integer, Numeric, String, Table, Text, false, func, select,
-                        true)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    false,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..workflow import INITIAL_STATE
 from .base import Numbered, Tracked
 from .organisme import Adresse, Contact, Organisme
-from .referentials import (BlocCompetences, Certification, Dispositif, EtatRecrutement, Financeur, Formacode,
-                           Langue, Modalite, ModalitePedagogique, Niveau, Nsf, Programme, PublicVise, Rome)
+from .referentials import (
+    BlocCompetences,
+    Certification,
+    Dispositif,
+    EtatRecrutement,
+    Financeur,
+    Formacode,
+    Langue,
+    Modalite,
+    ModalitePedagogique,
+    Niveau,
+    Nsf,
+    Programme,
+    PublicVise,
+    Rome,
+)
 
 action_certification = Table(
     "action_certification", db.metadata,
@@ -96,9 +124,9 @@ class Action(Numbered, Tracked, db.Model):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     source: Mapped[str | None] = mapped_column(String(60))
     identifiant_externe: Mapped[str | None] = mapped_column(String(100))
-    controle: Mapped[str] = mapped_column(String(15), default="en_redaction")
-    publication: Mapped[str] = mapped_column(String(15), default="brouillon")
-    etat_fiche: Mapped[str] = mapped_column(String(15), default="cree")
+    controle: Mapped[str] = mapped_column(String(15), default=INITIAL_STATE.controle)
+    publication: Mapped[str] = mapped_column(String(15), default=INITIAL_STATE.publication)
+    etat_fiche: Mapped[str] = mapped_column(String(15), default=INITIAL_STATE.fiche)
     soumis_le: Mapped[datetime | None] = mapped_column()
     vise_le: Mapped[datetime | None] = mapped_column()
     completude_le: Mapped[datetime | None] = mapped_column()

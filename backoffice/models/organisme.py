@@ -1,6 +1,7 @@
 """Organisme (fiche organisme) with its carnet d'adresses and carnet de contacts."""
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,7 +10,15 @@ from ..extensions import db
 from .base import Numbered, Tracked
 from .referentials import Departement, Financeur, Region
 
-ETATS_ORGANISME = {"brouillon": "Brouillon", "valide": "Validé", "refuse": "Refusé"}
+
+class EtatOrganisme(StrEnum):
+    """The validation of an organisme by the CARIF (not the workflow of an action)."""
+    BROUILLON = "brouillon"  # pré-inscrit, waits for a documentaliste
+    VALIDE = "valide"
+    REFUSE = "refuse"
+
+
+ETATS_ORGANISME = {EtatOrganisme.BROUILLON: "Brouillon", EtatOrganisme.VALIDE: "Validé", EtatOrganisme.REFUSE: "Refusé"}
 
 
 class Organisme(Numbered, Tracked, db.Model):
@@ -52,7 +61,7 @@ class Organisme(Numbered, Tracked, db.Model):
     telecopie: Mapped[str | None] = mapped_column(String(30))
     courriel: Mapped[str | None] = mapped_column(String(254))
     site_internet: Mapped[str | None] = mapped_column(String(300))
-    etat: Mapped[str] = mapped_column(String(10), default="brouillon")
+    etat: Mapped[str] = mapped_column(String(10), default=EtatOrganisme.BROUILLON)
     justificatif_path: Mapped[str | None] = mapped_column(String(300))
     justificatif_nom: Mapped[str | None] = mapped_column(String(200))
     formation_foad_uniquement: Mapped[bool] = mapped_column(Boolean, default=False)

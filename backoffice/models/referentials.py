@@ -5,7 +5,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 
 
-
 class Role(db.Model):
     __tablename__ = "role"
     code: Mapped[str] = mapped_column(String(20), primary_key=True)

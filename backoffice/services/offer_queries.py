@@ -26,9 +26,9 @@ from sqlalchemy import and_, case, exists, false, func, literal_column, or_, sel
 from sqlalchemy.orm import aliased
 
 from .. import permissions, rules
-from ..models import (Action, Adresse, Formacode, Nsf, Organisme, Session, action_formacode,
-                      action_nsf)
+from ..models import Action, Adresse, EtatOrganisme, Formacode, Nsf, Organisme, Session, action_formacode, action_nsf
 from ..permissions import DOCUMENTALISTE, FINANCEUR, ORGANISME
+from ..workflow import Controle, EtatFiche, Publication
 
 ARCHIVING_NOTICE_DAYS = rules.REMINDER_DAYS_BEFORE  # "Archivage automatique dans les 10 jours"
 
@@ -65,7 +65,7 @@ def ending_within(today: date, days: int = ARCHIVING_NOTICE_DAYS):
 
 
 def _archivage_10_jours(user, today):
-    return and_(Action.publication == "diffusable", Action.etat_fiche != "archive",
+    return and_(Action.publication == Publication.DIFFUSABLE, Action.etat_fiche != EtatFiche.ARCHIVE,
                 Action.id.in_(ending_within(today)))
 
 
@@ -75,13 +75,13 @@ NAMED_LISTS: dict[str, NamedList] = {nl.key: nl for nl in (
     NamedList("toute_offre", "Afficher toute l'offre de formation",
               lambda user, today: true(), _OFFER_ROLES),
     NamedList("saisies_en_cours", "Saisies en cours",
-              lambda user, today: Action.controle == "en_redaction", _OFFER_ROLES),
+              lambda user, today: Action.controle == Controle.EN_REDACTION, _OFFER_ROLES),
     NamedList("donnees_a_modifier", "Données à modifier",
-              lambda user, today: Action.controle == "a_modifier", _OFFER_ROLES),
+              lambda user, today: Action.controle == Controle.A_MODIFIER, _OFFER_ROLES),
     # The control queue, oldest submission first. An archived fiche cannot be visé
     # (workflow: VISER needs a non-archived action), so it waits outside the queue.
-    NamedList("a_controler", "Actions à contrôler",
-              lambda user, today: and_(Action.controle == "a_controler", Action.etat_fiche != "archive"),
+    NamedList(Controle.A_CONTROLER.value, "Actions à contrôler",
+              lambda user, today: and_(Action.controle == Controle.A_CONTROLER, Action.etat_fiche != EtatFiche.ARCHIVE),
               frozenset({DOCUMENTALISTE}), sort=("soumis_le", False)),
     NamedList("archivage_10_jours", f"Archivage automatique dans les {ARCHIVING_NOTICE_DAYS} jours",
               _archivage_10_jours, frozenset({DOCUMENTALISTE}), selective=True),
@@ -92,12 +92,12 @@ NAMED_LISTS: dict[str, NamedList] = {nl.key: nl for nl in (
 
 ORGANISME_LISTS: dict[str, NamedList] = {
     "organismes_brouillon": NamedList("organismes_brouillon", "Organismes de formation en brouillon",
-                                      lambda user, today: Organisme.etat == "brouillon", _OFFER_ROLES),
+                                      lambda user, today: Organisme.etat == EtatOrganisme.BROUILLON, _OFFER_ROLES),
 }
 
 # The order of the counters on the dashboard (the FAQ's, then the documentalistes' own).
 COUNTER_ORDER = ("toute_offre", "conventionnees", "saisies_en_cours", "organismes_brouillon",
-                 "donnees_a_modifier", "a_controler", "archivage_10_jours")
+                 "donnees_a_modifier", Controle.A_CONTROLER.value, "archivage_10_jours")
 
 
 def named_list_condition(key: str, user, today: date):

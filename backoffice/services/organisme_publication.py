@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session as DbSession
 
 from .. import permissions
+from ..models import EtatOrganisme
 from ..models.listeners import utcnow
 from . import publication
 from .actions import ServiceError, check_allowed, intent
@@ -55,7 +56,7 @@ def after_edit(user, organisme) -> None:
     """After a change of the fiche or of its contact principal (not committed yet): published at
     once when a documentaliste made it (her edit is the check) or the organisme was never
     published but is validated; otherwise flagged as waiting when it differs from what partners see."""
-    if organisme.etat != "valide":
+    if organisme.etat != EtatOrganisme.VALIDE:
         return
     if organisme.version_publiee is None or permissions.allowed(user, "organisme", "validate"):
         publish(organisme)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from .. import rules
 from ..actor import Actor, acting_as, current_actor
-from ..models import Commune, History, Organisme, User, user_organisme
+from ..models import Commune, EtatOrganisme, History, Organisme, User, user_organisme
 from ..models.listeners import utcnow
 from . import communes, justificatifs, organisme_publication, throttle
 from .accounts import SIGNATURE, AccountSettings, issue_token, record_acte
@@ -141,7 +141,7 @@ def _create(session: Session, reg: Registration, commune: Commune, stored: str |
             code_postal=rules.clean_code_postal(reg.code_postal), ville=reg.ville.strip(),
             code_insee=commune.code_insee, region_code=commune.region_code,
             telephone=reg.telephone or None, courriel=reg.courriel_organisme or reg.email,
-            etat="brouillon", formation_foad_uniquement=reg.foad_uniquement,
+            etat=EtatOrganisme.BROUILLON, formation_foad_uniquement=reg.foad_uniquement,
             justificatif_path=stored, justificatif_nom=label, source="Pré-inscription")
         identifiant = rules.make_login(reg.prenom, reg.nom, lambda login: bool(session.scalar(
             select(exists().where(User.identifiant == login)))))
@@ -182,9 +182,9 @@ def _organisme_acte(session: Session, organisme: Organisme, message: str) -> Non
 
 def validate_registration(session: Session, organisme: Organisme, settings: AccountSettings) -> tuple[bool, str]:
     """Organisme validé, its waiting users activated and e-mailed an activation link. Commits."""
-    if organisme.etat != "brouillon":
+    if organisme.etat != EtatOrganisme.BROUILLON:
         return False, ALREADY_DECIDED
-    organisme.etat = "valide"
+    organisme.etat = EtatOrganisme.VALIDE
     organisme_publication.publish(organisme)  # what partners will see of it, checked now
     users = pending_users(session, organisme)
     for user in users:
@@ -213,9 +213,9 @@ def refuse_registration(session: Session, organisme: Organisme, motif: str) -> t
         return False, "Indiquez le motif du refus : il est envoyé à l'organisme."
     if len(motif) > 2000:
         return False, "Le motif du refus est limité à 2000 caractères."
-    if organisme.etat != "brouillon":
+    if organisme.etat != EtatOrganisme.BROUILLON:
         return False, ALREADY_DECIDED
-    organisme.etat = "refuse"
+    organisme.etat = EtatOrganisme.REFUSE
     for user in pending_users(session, organisme):
         queue_mail(session, user.email, "DOKELIO Ile-de-France : votre demande de pré-inscription",
                    f"Bonjour {user.prenom} {user.nom},\n\nLa demande de pré-inscription de l'organisme "

@@ -19,12 +19,11 @@ from sqlalchemy import select
 from backoffice.actor import SYSTEM, acting_as
 from backoffice.extensions import db
 from backoffice.lheo_import import import_lheo
-from backoffice.models import Action, Adresse, Contact, Organisme, User
-from backoffice.models import Session as FormationSession
+from backoffice.models import Action, Organisme
 from backoffice.models.listeners import utcnow
 from seeds.demo import DEMO_PASSWORD, load_demo
 from tests.conftest import login
-from tests.form_helpers import form_fields, flashed
+from tests.form_helpers import flashed, form_fields
 from tests.lheo_helpers import NS, assert_valid, enable_partner
 
 L = f"{{{NS['l']}}}"
