@@ -8,7 +8,9 @@ import os
 import secrets
 from pathlib import Path
 
-INSTANCE_DIR = Path(os.environ.get("BACKOFFICE_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
+# the embedded mode's folder (SQLite base, mail, uploads): instance/ of the working directory (run.sh runs from the
+# repository), or BACKOFFICE_INSTANCE
+INSTANCE_DIR = Path(os.environ.get("BACKOFFICE_INSTANCE", Path.cwd() / "instance"))
 
 
 def _dev_secret_key() -> str:
