@@ -7,8 +7,19 @@ from lxml import etree
 
 from backoffice.actor import SYSTEM, acting_as
 from backoffice.extensions import db
-from backoffice.models import (BlocCompetences, Certification, Dispositif, Formacode, Langue, ModalitePedagogique,
-                               Nsf, Programme, PublicVise, Rome, SessionFinanceur)
+from backoffice.models import (
+    BlocCompetences,
+    Certification,
+    Dispositif,
+    Formacode,
+    Langue,
+    ModalitePedagogique,
+    Nsf,
+    Programme,
+    PublicVise,
+    Rome,
+    SessionFinanceur,
+)
 from backoffice.models.listeners import utcnow
 from backoffice.services import publication
 

@@ -126,7 +126,7 @@ class LheoImportView(PermissionView):
     def report_csv(self, import_id: int):
         row = self._import(import_id)
         lines = csv_lines(service.REPORT_HEADER, service.report_rows(db.session, row.id))
-        return Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8",
+        return Response(stream_with_context(lines), mimetype="text/csv",  # Werkzeug adds the charset
                         headers={"Content-Disposition": f'attachment; filename="{service.report_filename(row)}"'})
 
     @expose("/<int:import_id>/relancer", methods=["POST"])

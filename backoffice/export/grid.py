@@ -35,7 +35,9 @@ from ..templating import date_fr, datetime_fr
 EXPORT_TYPES = ("csv", "xlsx")
 ASYNC_ROWS = 5000
 BATCH = 500
-MIMETYPES = {"csv": "text/csv; charset=utf-8",
+# the media types alone: Werkzeug adds "; charset=utf-8" to a text/* one (given here too, the
+# header said it twice)
+MIMETYPES = {"csv": "text/csv",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 

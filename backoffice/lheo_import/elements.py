@@ -16,8 +16,14 @@ from .report import AVERTISSEMENT, REJET, ImportReport, element_path
 UNKNOWN_DATES = frozenset({"00000000", "99999999"})
 
 
+_QUALIFIED: dict[str, str] = {}
+
+
 def q(tag: str) -> str:
-    return f"{{{NS}}}{tag}"
+    found = _QUALIFIED.get(tag)
+    if found is None:
+        found = _QUALIFIED[tag] = f"{{{NS}}}{tag}"
+    return found
 
 
 def local(el) -> str:
@@ -49,6 +55,9 @@ class Tree:
         self.removed = removed  # paths of the elements the schema refused (reader.clean_formation)
         self.seen: set = {formation}
         self.upstream: list[str] = []  # the earlier identifiers of its elements (parser_parts.upstream)
+        # element -> {qualified tag: its children of that tag}: the parser asks for a child by name
+        # about 160 times per formation, and a dict beats lxml's find() by a factor of ten
+        self._kids: dict | None = None
 
     def refused(self, parent, *path) -> bool:
         """Was `parent`/`path` given in the file and refused by the schema (then reported)?"""
@@ -71,12 +80,40 @@ class Tree:
             self.seen.add(el)
         return el
 
+    def _index(self) -> dict:
+        """{element: {qualified tag: its children of that tag}}, from one walk of the formation (a
+        parent's proxy stays the same object while its children are held here)."""
+        index: dict = {}
+        for node in self.root.iter():
+            parent = node.getparent()
+            if parent is not None and isinstance(node.tag, str):
+                found = index.get(parent)
+                if found is None:
+                    index[parent] = {node.tag: [node]}
+                elif node.tag in found:
+                    found[node.tag].append(node)
+                else:
+                    found[node.tag] = [node]
+        self._kids = index
+        return index
+
+    def kids(self, el, tag: str) -> list:
+        """The children of `el` named `tag` (not marked), in document order."""
+        found = (self._kids or self._index()).get(el)
+        return found.get(_QUALIFIED.get(tag) or q(tag), ()) if found is not None else ()
+
     def child(self, el, *path):
         """The first descendant along `path` (marked as read), or None."""
+        index = self._kids or self._index()
         for tag in path:
-            if el is None:
+            found = index.get(el) if el is not None else None
+            if found is None:
                 return None
-            el = self.mark(el.find(q(tag)))
+            found = found.get(_QUALIFIED.get(tag) or q(tag))
+            if not found:
+                return None
+            el = found[0]
+            self.seen.add(el)
         return el
 
     def consume(self, el) -> None:
@@ -87,7 +124,9 @@ class Tree:
     def children(self, el, tag: str) -> list:
         if el is None:
             return []
-        return [self.mark(c) for c in el.findall(q(tag))]
+        found = list(self.kids(el, tag))
+        self.seen.update(found)
+        return found
 
     def text(self, el, *path, limit: int | None = None, label: str | None = None) -> str | None:
         """The trimmed text of a descendant (control characters dropped), None when blank or a
@@ -96,9 +135,11 @@ class Tree:
         return self.value(node, limit, label)
 
     def value(self, node, limit: int | None = None, label: str | None = None) -> str | None:
-        if node is None:
+        if node is None or node.text is None:
             return None
-        value = clean(node.text)
+        text = node.text
+        # clean() drops control characters, which a printable text has none of (the common case)
+        value = (text.strip() or None) if text.isprintable() else clean(text)
         if value is None or value in FILLERS:
             return None
         if limit is not None and len(value) > limit:
@@ -119,11 +160,11 @@ class Tree:
     def extras(self, el, info: str) -> dict[str, tuple[str, object]]:
         """{extra/@info: (text, element)} of the <extras info=...> children of `el` (marked read)."""
         found: dict[str, tuple[str, object]] = {}
-        for block in (el.findall(q("extras")) if el is not None else ()):
+        for block in (self.kids(el, "extras") if el is not None else ()):
             if block.get("info") != info:
                 continue
             self.mark(block)
-            for extra in block.findall(q("extra")):
+            for extra in self.kids(block, "extra"):
                 value = clean(extra.text)
                 if extra.get("info") and value is not None and extra.get("info") not in found:
                     found[extra.get("info")] = (value, extra)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from .. import rules
 from ..export.lheo_format import UNKNOWN_IDS, decimal_text
 from ..export.lheo_parts import SOURCE_INFO
-from .elements import Tree, q
+from .elements import Tree
 from .report import element_path
 
 # The content of an address (the columns of an Adresse, and of an organisme's main address but
@@ -120,7 +120,7 @@ def person(t: Tree, coord) -> dict | None:
 def _first(t: Tree, coord, tag: str) -> str | None:
     """The first <numtel> of <telfixe>/<portable>/<fax>; the others are left unread (reported)."""
     holder = t.child(coord, tag)
-    numbers = holder.findall(q("numtel")) if holder is not None else []
+    numbers = t.kids(holder, "numtel") if holder is not None else []
     return t.text(t.mark(numbers[0]), limit=LIMITS["telephone"]) if numbers else None
 
 
@@ -129,9 +129,9 @@ def anonymous(t: Tree, coord, organisme: dict) -> None:
     read as such when they are the organisme's, else left unread (reported)."""
     if coord is None or t.child(coord, "nom") is not None:
         return
-    telfixe = coord.find(q("telfixe"))
-    numbers = telfixe.findall(q("numtel")) if telfixe is not None else []
-    courriel = coord.find(q("courriel"))
+    telfixe = next(iter(t.kids(coord, "telfixe")), None)
+    numbers = t.kids(telfixe, "numtel") if telfixe is not None else []
+    courriel = next(iter(t.kids(coord, "courriel")), None)
     fields = organisme.get("fields") or {}
     if numbers and [t.value(n) for n in numbers] == [fields.get("telephone"), fields.get("autre_telephone")][
             :len(numbers)]:

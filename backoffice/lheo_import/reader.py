@@ -213,8 +213,19 @@ def formations(source, report: ImportReport) -> Iterator[tuple]:
     """Yield (<formation>, paths of the elements the schema refused and this removed) for each
     formation, schema-cleaned, in LHEO 2.3 tags; problems go to `report`. `source`: a path or a
     binary file object."""
-    tags = [f"{{{NS}}}lheo", f"{{{NS_22}}}lheo", f"{{{NS}}}formation", f"{{{NS_22}}}formation"]
     known = known_elements()
+    for el in raw_formations(source, report):
+        removed: set[str] = set()
+        clean_formation(el, report, el.get("numero"), known, removed)
+        yield el, removed
+        forget(el)
+
+
+def raw_formations(source, report: ImportReport) -> Iterator:
+    """Each <formation> as the file gives it (LHEO 2.2 tags renamed to 2.3), not checked yet: the
+    caller cleans it (clean_formation) when it reads it, and forgets it once done with it: it
+    may hold a batch of them. An unreadable file ends the iteration with `report.fatal` set."""
+    tags = [f"{{{NS}}}lheo", f"{{{NS_22}}}lheo", f"{{{NS}}}formation", f"{{{NS_22}}}formation"]
     context = etree.iterparse(source, events=("start", "end"), tag=tags, resolve_entities=False,
                               no_network=True, load_dtd=False, huge_tree=False, remove_comments=True)
     root_seen = False
@@ -227,17 +238,9 @@ def formations(source, report: ImportReport) -> Iterator[tuple]:
                 continue
             if local != "formation":
                 continue
-            numero = el.get("numero")
             if etree.QName(el).namespace == NS_22:
                 _to_23(el)
-            removed: set[str] = set()
-            clean_formation(el, report, numero, known, removed)
-            yield el, removed
-            el.clear(keep_tail=False)
-            parent = el.getparent()
-            if parent is not None:
-                while el.getprevious() is not None:
-                    del parent[0]
+            yield el
     except etree.XMLSyntaxError as exc:
         report.fatal = f"fichier XML mal formé (ligne {exc.lineno}) : {exc.msg}"
         report.add(exc.lineno, "/", "fichier XML mal formé : lecture interrompue à cette ligne")
@@ -246,3 +249,12 @@ def formations(source, report: ImportReport) -> Iterator[tuple]:
         report.fatal = ("ce fichier n'est pas un document LHEO 2.2 ou 2.3 (élément racine <lheo> "
                         f"dans l'espace de noms {NS} ou {NS_22} attendu)")
         report.add(1, "/", report.fatal)
+
+
+def forget(el) -> None:
+    """Free a formation read (and those before it): memory stays flat whatever the file's size."""
+    el.clear(keep_tail=False)
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .. import rules
 from ..models import (
@@ -46,6 +46,15 @@ class Place:
 NO_COMMUNE = Place(None, None, None)
 
 
+@dataclass(frozen=True)
+class CommuneRow:
+    """What rules.match_commune reads of a candidate commune, and what the import keeps of it."""
+    code_insee: str
+    nom: str
+    departement_code: str | None
+    region_code: str | None
+
+
 class Referentials:
     """The code tables as sets, loaded once per import; certifications and communes cached."""
 
@@ -70,6 +79,7 @@ class Referentials:
         self._blocs: dict[int, dict[str, int]] = {}
         self._towns: dict[tuple, tuple[Place, str | None]] = {}
         self._insee: dict[str, tuple[Place, frozenset[str]] | None] = {}
+        self._postcodes: dict[str, list] = {}  # postal code -> its communes (prefetch_communes)
         self._noted: set[tuple] = set()
 
     # ------------------------------------------------------------ certifications
@@ -84,20 +94,67 @@ class Referentials:
         return self._certs[key]
 
     def _find(self, rncp, certifinfo, rs) -> tuple | None:
-        columns = (Certification.id, Certification.code_cpf)
-        if certifinfo and certifinfo.isascii() and certifinfo.isdigit() and len(certifinfo) <= 9:
-            found = self.session.execute(select(*columns).where(Certification.certifinfo == int(certifinfo))).first()
-            if found:
-                return tuple(found)
-        for column, value, prefix in ((Certification.code_rncp, rncp, "RNCP"), (Certification.code_rs, rs, "RS")):
-            if not value:
-                continue
-            digits = value.strip().upper().removeprefix(prefix)
-            found = self.session.execute(select(*columns).where(column.in_([prefix + digits, digits]))
-                                         .order_by(Certification.id).limit(1)).first()
-            if found:
-                return tuple(found)
+        return self._pick(rncp, certifinfo, rs, self._rows(*self._codes(rncp, certifinfo, rs)))
+
+    @staticmethod
+    def _codes(rncp, certifinfo, rs) -> tuple[set, set, set]:
+        """The values a certification's columns are compared with: the Certif Info number, and the
+        RNCP / RS code with and without its prefix."""
+        infos = {int(certifinfo)} if certifinfo and certifinfo.isascii() and certifinfo.isdigit() \
+            and len(certifinfo) <= 9 else set()
+        coded = []
+        for value, prefix in ((rncp, "RNCP"), (rs, "RS")):
+            digits = value.strip().upper().removeprefix(prefix) if value else None
+            coded.append({prefix + digits, digits} if digits is not None else set())
+        return infos, coded[0], coded[1]
+
+    def _rows(self, infos: set, rncps: set, rss: set) -> list:
+        """(id, code_cpf, certifinfo, code_rncp, code_rs) of the certifications with these values, by id."""
+        if not (infos or rncps or rss):
+            return []
+        where = [c.in_(sorted(values)) for c, values in ((Certification.certifinfo, infos),
+                                                         (Certification.code_rncp, rncps),
+                                                         (Certification.code_rs, rss)) if values]
+        return list(self.session.execute(select(Certification.id, Certification.code_cpf, Certification.certifinfo,
+                                                Certification.code_rncp, Certification.code_rs)
+                                         .where(or_(*where)).order_by(Certification.id)))
+
+    def _pick(self, rncp, certifinfo, rs, rows: list) -> tuple | None:
+        """The Certif Info number's certification, else the first (by id) with the RNCP code, else
+        with the RS code."""
+        infos, rncps, rss = self._codes(rncp, certifinfo, rs)
+        for position, values in ((2, infos), (3, rncps), (4, rss)):
+            found = next((row for row in rows if values and row[position] in values), None)
+            if found is not None:
+                return found[0], found[1]
         return None
+
+    def prefetch_certifications(self, keys) -> None:
+        """Find at once the certifications of a batch's (rncp, certifinfo, rs) codes not known yet,
+        and the blocs de compétences of those found."""
+        wanted = [key for key in dict.fromkeys(keys) if key not in self._certs]
+        if not wanted:
+            return
+        if len(self._certs) + len(wanted) > CERT_CACHE_MAX:
+            self._certs.clear()
+            self._blocs.clear()
+        infos, rncps, rss = set(), set(), set()
+        for key in wanted:
+            i, r, s = self._codes(*key)
+            infos |= i
+            rncps |= r
+            rss |= s
+        rows = self._rows(infos, rncps, rss)
+        for key in wanted:
+            self._certs[key] = self._pick(key[0], key[1], key[2], rows)
+        missing = sorted({found[0] for key in wanted if (found := self._certs[key]) and found[0] not in self._blocs})
+        if missing:
+            for cert_id in missing:
+                self._blocs[cert_id] = {}
+            for cert_id, code, bloc_id in self.session.execute(
+                    select(BlocCompetences.certification_id, BlocCompetences.code, BlocCompetences.id)
+                    .where(BlocCompetences.certification_id.in_(missing))):
+                self._blocs[cert_id][code] = bloc_id
 
     def blocs_of(self, certification_id: int) -> dict[str, int]:
         """{code: id} of a certification's blocs de compétences."""
@@ -118,7 +175,11 @@ class Referentials:
             return given[0], None
         key = (code_postal or address.get("code_postal"), rules.town_key(address.get("ville")))
         if key not in self._towns:
-            match = commune_service.resolve(self.session, address.get("code_postal"), address.get("ville"))
+            candidates = self._postcodes.get(code_postal) if code_postal else None
+            if candidates:  # read for the batch: what services.communes.resolve would read
+                match = rules.match_commune(code_postal, address.get("ville"), candidates)
+            else:
+                match = commune_service.resolve(self.session, address.get("code_postal"), address.get("ville"))
             if match.found:
                 c = match.commune
                 self._towns[key] = (Place(c.code_insee, c.departement_code, c.region_code), None)
@@ -142,6 +203,37 @@ class Referentials:
         return f"code-INSEE-commune « {given} » inconnu ou d'une autre commune que {address.get('code_postal')} " \
                f"{address.get('ville')} : {kept}"
 
+    def prefetch_communes(self, addresses) -> None:
+        """Read at once what the communes of a batch's addresses need and was not read yet: the
+        communes of their INSEE codes, and those of their postal codes."""
+        addresses = [a for a in addresses if a]
+        wanted = sorted({a.get("_insee") for a in addresses if a.get("_insee") and a.get("_insee") not in self._insee})
+        postcodes = sorted({cp for a in addresses if (cp := rules.clean_code_postal(a.get("code_postal")))
+                            and cp not in self._postcodes})
+        if wanted:
+            found = {c.code_insee: c for c in self.session.scalars(select(Commune).where(
+                Commune.code_insee.in_(wanted)))}
+            served: dict[str, set[str]] = {}
+            for code, postcode in self.session.execute(select(commune_code_postal.c.code_insee,
+                                                              commune_code_postal.c.code_postal)
+                                                       .where(commune_code_postal.c.code_insee.in_(list(found)))):
+                served.setdefault(code, set()).add(postcode)
+            for code in wanted:
+                commune = found.get(code)
+                self._insee[code] = None if commune is None else (
+                    Place(commune.code_insee, commune.departement_code, commune.region_code),
+                    frozenset(served.get(code, ())))
+        if postcodes:
+            for code in postcodes:
+                self._postcodes[code] = []
+            # plain rows, not ORM objects: the import commits as it goes, which expires those
+            for row in self.session.execute(
+                    select(Commune.code_insee, Commune.nom, Commune.departement_code, Commune.region_code,
+                           commune_code_postal.c.code_postal)
+                    .join(commune_code_postal, commune_code_postal.c.code_insee == Commune.code_insee)
+                    .where(commune_code_postal.c.code_postal.in_(postcodes)).order_by(Commune.code_insee)):
+                self._postcodes[row.code_postal].append(CommuneRow(*row[:4]))
+
     def _by_insee(self, code: str | None) -> tuple[Place, frozenset[str]] | None:
         if not code:
             return None
@@ -158,9 +250,12 @@ class Referentials:
 
 
 def place_error(modalite: str, place: Place | None, hors_perimetre: bool) -> str | None:
-    """Why a session cannot have this place (rules.check_session_place), None if it can. Outside
-    the perimeter (hors_perimetre, a feed the Carif-Oref chose to diffuse), a présentiel session
-    still needs a place, wherever it is."""
+    """Why a session cannot have this place (rules.check_session_place), None if it can.
+
+    The rules on places are rules of entry: they apply to what an organisme sends. A feed the
+    Carif-Oref chose to diffuse (`hors_perimetre`: another Carif-Oref's, or this base's own export)
+    is taken as LHEO gives it: a place anywhere, or none (lieu-de-formation is optional in LHEO, and
+    the export leaves out a place it cannot write whole, one without a street line)."""
     if hors_perimetre:
-        return rules.check_session_place(modalite, None) if place is None else None
+        return None
     return rules.check_session_place(modalite, place)

@@ -20,6 +20,7 @@ from lxml import etree
 
 REJET = "rejet"
 AVERTISSEMENT = "avertissement"
+READING = "lecture"  # ImportReport.phase while the schema and the parser read a formation
 MAX_PATH = 300  # import_lheo_probleme.chemin
 
 SUMMARY_LABELS = (
@@ -68,6 +69,14 @@ class ImportReport:
     rejets: int = 0
     avertissements: int = 0
     written: bool = True
+    # while a batch of formations is processed (hold()), problems wait here with the position of
+    # their formation in the file, and are handed on in file order (release())
+    held: list | None = None
+    position: int = 0
+    # position -> [(phase, problem)] found there, until released; `phase` says whether the file's
+    # bytes alone gave the problem (READING: the schema and the parser) or the base did too
+    found: dict = field(default_factory=dict)
+    phase: str = ""
 
     @property
     def problem_count(self) -> int:
@@ -80,11 +89,53 @@ class ImportReport:
             self.rejets += 1
         else:
             self.avertissements += 1
+        self.found.setdefault(self.position, []).append((self.phase, problem))
+        if self.held is not None:
+            self.held.append((self.position, self.rejets + self.avertissements, problem))
+        else:
+            self._hand_on(problem)
+        return problem
+
+    def _hand_on(self, problem: Problem) -> None:
         if self.keep is None or len(self.problems) < self.keep:
             self.problems.append(problem)
         if self.on_problem is not None:
             self.on_problem(problem)
-        return problem
+
+    def hold(self) -> None:
+        """Keep the problems found from now on until release(): a batch is read, then checked,
+        then written, and each step finds problems of all its formations."""
+        if self.held is None:
+            self.held = []
+
+    def at(self, position: int) -> None:
+        """The problems found from now on belong to the formation at `position` in the file."""
+        self.position = position
+
+    def found_at(self, position: int) -> list[tuple[str, Problem]]:
+        """The (phase, problem) found of the formation at `position` (not released yet)."""
+        return self.found.get(position, [])
+
+    def forget(self, position: int) -> None:
+        """Withdraw the problems held of the formation at `position` (it is read again)."""
+        for _position, _rank, problem in [h for h in self.held or () if h[0] == position]:
+            if problem.gravite == REJET:
+                self.rejets -= 1
+            else:
+                self.avertissements -= 1
+        self.held = [h for h in self.held or () if h[0] != position]
+        self.found.pop(position, None)
+
+    def release(self, upto: int | None = None) -> None:
+        """Hand on the problems held of the formations before `upto` (all: None), in file order."""
+        for position in [p for p in self.found if upto is None or p < upto]:
+            del self.found[position]
+        if not self.held:
+            return
+        ready = [h for h in self.held if upto is None or h[0] < upto]
+        self.held = [h for h in self.held if not (upto is None or h[0] < upto)]
+        for _position, _rank, problem in sorted(ready, key=lambda h: (h[0], h[1])):
+            self._hand_on(problem)
 
     def warn(self, line, path, message, formation=None) -> Problem:
         return self.add(line, path, message, formation, AVERTISSEMENT)

@@ -13,6 +13,7 @@ or "defaut" for an inscription at the place or the organisme) , "contact", "fina
 """
 from __future__ import annotations
 
+from .parser import formation_refused
 from .parser_parts import content
 from .parser_sessions import DEFAULT_INSCRIPTION
 from .refs import Place, Referentials, place_error
@@ -35,6 +36,27 @@ SESSION_COLUMNS = ("date_debut", "debut_precision", "date_fin", "fin_precision",
                    "formateur_raison_sociale", "formateur_uai", "annees_apprentissage", "unites_centre",
                    "unites_entreprise", "niveau_bac", "rythme")
 SESSION_LINKS = ("dispositif", "lieu", "adresse_inscription", "adresse_information", "contact", "financeurs")
+
+
+class Refused(Exception):
+    """A formation that cannot be written as the feed gives it (its message is reported)."""
+
+
+def formation_feed(resolver: Resolver, data: dict, existing: dict) -> tuple[dict, list]:
+    """(the action's feed values, [(session number, its feed values)]) of a parsed formation;
+    `existing`: {number: the session already imported under it} (what the perimeter reads when
+    the feed gives no place or modality). The sessions that cannot be imported are reported and
+    added to data["rejected_sessions"]; Refused when none is left."""
+    sessions = []
+    for values in data["sessions"]:
+        feed = resolver.session(values, existing.get(values["ext_id"]))
+        if feed is None:
+            data["rejected_sessions"].append(values["ext_id"])
+        else:
+            sessions.append((values["ext_id"], feed))
+    if not sessions:
+        raise Refused(formation_refused(data["organisme"], len(data["rejected_sessions"])))
+    return resolver.action(data), sessions
 
 
 class Resolver:

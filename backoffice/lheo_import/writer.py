@@ -12,7 +12,7 @@
   nothing was applied, no state change, no history row, Modifié le untouched. REIMPORTER is
   refused on Inactif / À supprimer: the formation is then reported and left as it is.
 - Sessions the feed held last time and no longer holds are archived; a session rejected this time
-  is left as it is.
+  is left as it is; one deleted here stays deleted while the feed gives it as last time.
 - One unit per formation: its own transaction, or (strict) a savepoint of the import's single
   transaction. A refusal (database, workflow) loses that formation only, and is reported.
 """
@@ -45,11 +45,11 @@ from ..models.listeners import utcnow
 from ..services.action_facts import set_state, state_of
 from ..services.actions import record_transition
 from .merge import loads, merge
-from .parser import formation_refused
 from .parser_sessions import DEFAULT_INSCRIPTION
 from .refs import Referentials
 from .report import ImportReport, element_path
-from .resolve import ACTION_COLUMNS, SESSION_COLUMNS, Resolver
+from .resolve import ACTION_COLUMNS, SESSION_COLUMNS, Refused, Resolver, formation_feed
+from .unchanged import memory
 from .writer_records import Records, address_content, person_content, plain, store_version
 
 IMPORT_ACTOR = Actor(None, "Import LHEO")
@@ -69,8 +69,10 @@ DATES = frozenset({"date_debut", "date_fin"})
 DECIMALS = frozenset({"duree_totale", "heures_centre", "heures_entreprise", "prix_total_ttc", "prix_horaire_ttc"})
 
 
-class Refused(Exception):
-    """A formation that cannot be written as the feed gives it (its message is reported)."""
+def deleted_here(feed: dict, before: dict | None) -> bool:
+    """A session the feed gave last time, deleted here since, that the feed gives as it did: the
+    deletion is someone's change here, kept (merge.py) until the supplier changes the session."""
+    return before is not None and not merge(feed, before, {}).changes
 
 
 class Writer:
@@ -88,13 +90,14 @@ class Writer:
             session.execute(text("UPDATE identifier_counter SET last_value = last_value WHERE 1 = 0"))
 
     # ------------------------------------------------------------ one formation
-    def write(self, data: dict) -> bool:
-        """Write one parsed formation in its own unit; False if it was refused (reported)."""
+    def write(self, data: dict, resolved: tuple | None = None) -> bool:
+        """Write one parsed formation in its own unit; False if it was refused (reported).
+        `resolved`: what formation_feed() already gave for it (then not checked again)."""
         counts: Counter = Counter()
         unit = self.session.begin_nested() if self.strict else None
         try:
             with self.session.no_autoflush:
-                self.apply(data, self.plan(data), counts)
+                self.apply(data, self.plan(data, resolved), counts)
             self.session.flush()
         except (Refused, SQLAlchemyError) as exc:
             if unit is not None:
@@ -104,8 +107,7 @@ class Writer:
             if isinstance(exc, SQLAlchemyError):
                 reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
                 exc = Refused(f"enregistrement refusé par la base ({reason}) : formation ignorée")
-            self.reject(data["element"], exc.args[0], data["numero"])
-            self.report.counts["formations_rejetees"] += 1
+            self.refuse(data, exc.args[0])
             return False
         if unit is not None:
             unit.commit()
@@ -114,15 +116,19 @@ class Writer:
         self.report.counts.update(counts)
         return True
 
-    def reject(self, el, message: str, numero: str) -> None:
-        self.report.add(el.sourceline, element_path(el), message, numero)
+    def refuse(self, data: dict, message: str) -> None:
+        """Report a formation left out whole."""
+        el = data["element"]
+        self.report.add(el.sourceline, element_path(el), message, data["numero"])
+        self.report.counts["formations_rejetees"] += 1
 
     # ------------------------------------------------------------ what the feed says, checked
-    def plan(self, data: dict) -> dict:
+    def plan(self, data: dict, resolved: tuple | None = None) -> dict:
         """Read-only: the existing records and the feed's values (Refused when the formation
         cannot be imported)."""
         resolver = Resolver(self.refs, self.report, data["numero"], self.hors_perimetre)
-        resolver.note_insee(data["organisme"]["address"])
+        if resolved is None:
+            resolver.note_insee(data["organisme"]["address"])
         action = self.session.scalar(select(Action).where(Action.source == self.source,
                                                           Action.identifiant_externe == data["numero"]))
         records = Records(self.session, self.source, self.refs, Counter(), self.warn(data))
@@ -132,16 +138,8 @@ class Writer:
                           f"rattache à un autre organisme (SIRET {data['organisme']['siret']}) : formation ignorée, "
                           "à traiter par l'équipe")
         existing = {s.identifiant_externe: s for s in action.sessions if s.identifiant_externe} if action else {}
-        sessions = []
-        for values in data["sessions"]:
-            feed = resolver.session(values, existing.get(values["ext_id"]))
-            if feed is None:
-                data["rejected_sessions"].append(values["ext_id"])
-            else:
-                sessions.append((values["ext_id"], feed))
-        if not sessions:
-            raise Refused(formation_refused(data["organisme"], len(data["rejected_sessions"])))
-        return {"action": action, "organisme": (organisme, claimed), "feed": resolver.action(data),
+        feed, sessions = resolved or formation_feed(resolver, data, existing)
+        return {"action": action, "organisme": (organisme, claimed), "feed": feed,
                 "sessions": sessions, "existing": existing}
 
     def warn(self, data: dict):
@@ -168,7 +166,11 @@ class Writer:
         session_versions, session_applied = self.apply_sessions(action, organisme, planned, version, records,
                                                                 counts, set(data["rejected_sessions"]))
         applied = applied or session_applied
-        store_version(self.session, action, {"action": result.version, "sessions": session_versions}, applied)
+        version = {"action": result.version, "sessions": session_versions}
+        remembered = memory(data, self.report, self.hors_perimetre, (ext_id for ext_id, _feed in planned["sessions"]))
+        if remembered is not None:
+            version["import"] = remembered
+        store_version(self.session, action, version, applied)
         if planned["action"] is None:
             self.transition(action, W.Event.IMPORTER, None)
         elif applied:
@@ -221,7 +223,11 @@ class Writer:
         for ext_id, feed in planned["sessions"]:
             session = existing.pop(ext_id, None)
             known = planned["action"] is not None and ext_id in before
-            if session is None:
+            if session is None and deleted_here(feed, before.get(ext_id) if known else None):
+                versions[ext_id] = before[ext_id]
+                continue
+            if session is None:  # new, or deleted here and changed by the supplier since: created whole
+                known = False
                 session = Session(action=action, identifiant_externe=ext_id)
                 self.session.add(session)
                 counts["sessions_creees"] += 1
