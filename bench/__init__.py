@@ -1,1 +1,1 @@
-"""Data generator, page benchmarks and load test (issue 7). Never run by the test suite at full scale."""
+"""Data generator, page benchmarks and load test. Never run by the test suite at full scale."""

@@ -284,7 +284,7 @@ def run(args) -> dict[str, dict]:
                 print(f"  [{label:>5}] {page.name:<42} not available yet", flush=True)
                 continue
             print(f"  [{label:>5}] {page.name:<42} median {r['median']:7.1f} ms  p95 {r['p95']:7.1f} ms  "
-                  f"SQL {r['sql']:>3} (grid {r['grid']})"
+                  f"CPU {r['cpu']:6.1f} ms  SQL {r['sql']:>3} (grid {r['grid']})"
                   + (f"  ERRORS {len(r['errors'])}: {r['errors'][0]}" if r["errors"] else ""), flush=True)
             if args.show_sql:
                 for statement in r["last_sql"]:

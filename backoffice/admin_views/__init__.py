@@ -6,10 +6,10 @@ from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
+from .. import permissions
 from ..extensions import db
 from ..models import Action, Adresse, Contact, History, Organisme, Session
 from ..security import csp_nonce
-from .. import permissions
 from .action import ActionView
 from .dashboard import DashboardView, render_dashboard
 from .history import HistoryJournalView, RecordHistoryView
@@ -18,10 +18,9 @@ from .monitoring import MonitoringView
 from .my_account import MyAccountView
 from .organisme import AdresseView, ContactView, OrganismeView
 from .organisme_search import OrganismeSearchView
-from .page_chrome import cached_menu, list_texts, static_url
 from .referentials import add_referential_views
-from .session import SessionView
 from .registrations import RegistrationView
+from .session import SessionView
 from .support import SupportView
 from .users import add_user_views
 
@@ -46,7 +45,6 @@ TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
 
 
 def init_admin(app: Flask) -> Admin:
-    app.jinja_env.globals.update(cached_menu=cached_menu, static_url=static_url, list_texts=list_texts)
     admin = Admin(app, name="DOKELIO Île-de-France", index_view=HomeView(name="Accueil", url="/admin"),
                   csp_nonce_generator=csp_nonce, translations_path=TRANSLATIONS,
                   theme=Bootstrap4Theme(base_template="admin/backoffice_master.html", swatch="default"))

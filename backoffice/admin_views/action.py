@@ -1,8 +1,8 @@
-"""Gérer ses offres: the actions list and the action fiche (FAQ section 3).
+"""Gérer ses offres: the actions list and the action fiche.
 
 The list: the three indicators with their legend, search, filters, the dashboard's named lists
 (`?liste=`) and filters (`f_*`). The fiche: header, tabs ACTION / SESSION / MODULES, the
-buttons of the workflow (action_buttons.py), the FAQ's blocks with the LHEO content (coded
+buttons of the workflow (action_buttons.py), the fiche's blocks with the LHEO content (coded
 values as "code - libellé", small tables as multiple selects, ROME as an ajax picker, blocs
 of the action's own certifications), and for organisme users its conventionnement and what
 the programme locks. Saving goes through services.actions, which enforces the business rules
@@ -28,6 +28,7 @@ from ..security import is_local_path
 from ..services import actions as services
 from ..services import offer_queries as oq
 from ..services import sessions as session_services
+from ..services.mail import team_address
 from .action_buttons import ActionButtonsMixin
 from .action_fiche import (
     ENTREES_SORTIES,
@@ -51,7 +52,7 @@ from .action_fields import (
 from .base import SecureModelView
 from .dashboard import today_paris
 from .labels import ACTION_DESCRIPTIONS, ACTION_LABELS, SESSION_LABELS
-from .list_rows import PER_ROW, icon_link, view_url
+from .list_rows import UrlPattern, icon_link
 from .review import review_rows
 from .session import FIELDSETS as SESSION_FIELDSETS
 from .session import session_value
@@ -207,7 +208,8 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
             endpoint, title, icon = ".edit_view", "Ouvrir la fiche", "fa fa-pencil glyphicon glyphicon-pencil"
         else:
             endpoint, title, icon = ".details_view", "Voir la fiche", "fa fa-eye glyphicon glyphicon-eye-open"
-        url = view_url(self, endpoint, id=PER_ROW, url=context.resolve("return_url"), pos=PER_ROW)
+        return_url = context.resolve("return_url")
+        url = UrlPattern(lambda id, pos: self.get_url(endpoint, id=id, url=return_url, pos=pos), "id", "pos")
         return [icon_link(url, title, icon)]
 
     def list_title(self) -> str:
@@ -271,7 +273,7 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
             return False
         state = services.state_of(model)
         locked = W.is_locked(state) and services.workflow_actor(current_user, model) is W.Actor.OWNER
-        flash(W.LOCKED_MESSAGE if locked else W.NOT_ALLOWED_MESSAGE, "error")
+        flash(W.locked_message(team_address()) if locked else W.NOT_ALLOWED_MESSAGE, "error")
         return True
 
     def on_model_change(self, form, model, is_created):
@@ -286,12 +288,12 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
     @staticmethod
     def _refuse_frozen_certifications(form, model):
         """The certification of a diffused action is not in the OF's form; posted anyway with other
-        values, the save is refused with the FAQ's message (rather than silently ignored)."""
+        values, the save is refused with the message saying whom to write to (rather than silently ignored)."""
         if "certifications" in form or "certifications" not in request.form:
             return
         posted = {v for raw in request.form.getlist("certifications") for v in raw.split(",") if v.strip()}
         if posted != {str(c.id) for c in model.certifications}:
-            raise ValidationError(services.CERTIFICATION_FROZEN)
+            raise ValidationError(services.certification_frozen_message())
 
     def after_model_change(self, form, model, is_created):
         for warning in services.title_warnings(model):
@@ -334,7 +336,8 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
                                      ).all() if tab == "modules" else []  # only that tab lists them
         return dict(
             tab=tab, buttons=buttons, state=state, read_only=form is None or W.Event.ENREGISTRER not in buttons,
-            locked_message=W.LOCKED_MESSAGE if W.is_locked(state) and actor is W.Actor.OWNER else None,
+            locked_message=W.locked_message(team_address()) if W.is_locked(state) and actor is W.Actor.OWNER
+            else None,
             doublon=services.doublon_of(db.session, model), review=self.review(model),
             prev_url=self.fiche_url(walk["prev"][0], pos=walk["prev"][1], onglet=None) if walk["prev"] else None,
             next_url=self.fiche_url(walk["next"][0], pos=walk["next"][1], onglet=None) if walk["next"] else None,
@@ -347,7 +350,7 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
             can_edit_sessions=W.Event.ENREGISTRER in buttons and permissions.allowed(current_user, "session", "create"),
             can_create_module=bool(model.modulaire) and W.Event.ENREGISTRER in buttons and self.can_create,
             frozen_certifications=form is not None and "certifications" not in form
-            and services.is_diffusable(model), cpf=model.eligible_cpf, team_address=services.TEAM_ADDRESS,
+            and services.is_diffusable(model), cpf=model.eligible_cpf, team_address=team_address(),
             conventionnement=self.conventionnement(model),
         )
 

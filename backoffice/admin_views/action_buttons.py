@@ -2,7 +2,7 @@
 
 Each button is shown only when `action_fiche.allowed_buttons` says so, and each endpoint asks
 again: a transition the user may not fire from this state answers 403 and changes nothing;
-a guard that fails (no session, missing fields, doublon) is the FAQ's normal flow, shown as a
+a guard that fails (no session, missing fields, doublon) is the users' normal flow, shown as a
 message on the fiche. The bulk actions (documentalistes: VISER, ARCHIVER) first show a
 confirmation page listing how many actions and which, then fire the same services one by one.
 """
@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
-from .. import permissions, workflow as W
+from .. import permissions
+from .. import workflow as W
 from ..extensions import db
 from ..models import Action, Session
 from ..models.listeners import utcnow
@@ -99,7 +100,7 @@ class ActionButtonsMixin:
         """Why the button is refused: the workflow's own message when it has one."""
         actor = services.workflow_actor(current_user, model)
         try:
-            W.apply(event, services.state_of(model), actor, W.Facts(has_active_session=True))
+            services.apply_workflow(event, services.state_of(model), actor, W.Facts(has_active_session=True))
         except W.WorkflowError as exc:
             return exc.message
         return W.NOT_ALLOWED_MESSAGE

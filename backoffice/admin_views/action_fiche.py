@@ -5,7 +5,7 @@
 - `neighbours`: PRECEDENT / SUIVANT walk the list the user came from (its URL, carried in
   `url=`, holds the named list, dashboard filters, Flask-Admin filters, search and sort), by
   running that list's own scoped query around the record's position `pos`.
-- `FIELDSETS` and `display_value`: the FAQ's blocks and a field as text (read-only fiche, print).
+- `FIELDSETS` and `display_value`: the fiche's blocks and a field as text (read-only fiche, print).
 The documentaliste's review diff lives in review.py.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ..models import TYPES_ACTION as TYPES
 from ..services import actions as action_services
 from . import readable
 
-# The FAQ's fiche, block by block (form field names).
+# The fiche, block by block (form field names), in the order users know from the original screen.
 FIELDSETS = [
     ("Action ou module", ["organisme", "type", "modulaire", "module_autonome", "type_accompagnement", "parcours"]),
     ("Description générale", ["conventionnee", "programme", "intitule", "objectif", "contenu",
@@ -36,10 +36,11 @@ FIELDSETS = [
     ("Contact et liens", ["contact", "url_formation", "url_action"]),
 ]
 FORM_COLUMNS = [name for _legend, names in FIELDSETS for name in names]
-# Mandatory to SOUMETTRE (the submission guard, LHEO's required elements included), not to save a
-# draft: marked * in the label.
-MANDATORY_FIELDS = {"type", "modulaire", "module_autonome", "conventionnee", "objectif", "contenu",
-                    "resultats_attendus", "niveau_sortie", "publics"}
+# Marked * in the label: what SOUMETTRE requires, not saving a draft. Derived from the submission
+# guard's list (rules.ACTION_MANDATORY, whose "<relation>_code" columns are "<relation>" fields
+# here) plus the public visé the LHEO feed requires (export/lheo.py, gaps); the intitulé is
+# required to save at all, and Flask-Admin marks it already.
+MANDATORY_FIELDS = {column.removesuffix("_code") for column in rules.ACTION_MANDATORY} - {"intitule"} | {"publics"}
 ENTREES_SORTIES = [("0", "Non : dates de session fixes"), ("1", "Oui : entrées / sorties permanentes")]
 CODED = {"type": TYPES, "entrees_sorties": dict(ENTREES_SORTIES)}
 LHEO_CODED = {"parcours": rules.PARCOURS, "validation_blocs": rules.VALIDATION_BLOCS}

@@ -11,6 +11,7 @@ from flask import flash, request
 from flask_admin.contrib.sqla.fields import InlineModelFormList, QuerySelectMultipleField
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.contrib.sqla.view import ModelView
+from flask_admin.form.widgets import Select2Widget
 from flask_admin.model.fields import InlineModelFormField
 from flask_login import current_user
 from markupsafe import Markup
@@ -20,12 +21,12 @@ from wtforms.validators import ValidationError
 
 from .. import rules
 from .. import workflow as W
-from ..rules.dates import DAY, parse_french_partial
 from ..extensions import db
 from ..models import BlocCompetences
 from ..models.action import action_certification
+from ..rules.dates import DAY, parse_french_partial
 from ..services.actions import ServiceError
-from .base import STALE_MESSAGE, FastSelect2Widget, ScopedAjaxLoader
+from .base import STALE_MESSAGE, ScopedAjaxLoader
 from .readable import french_date, french_dates
 
 HOURS_MAX = Decimal("999999.9")  # NUMERIC(7, 1)
@@ -315,7 +316,7 @@ class StrictSelectMultipleField(QuerySelectMultipleField):
     """A multiple <select> of a table that refuses a posted value matching no choice (a forged id):
     Flask-Admin's own check runs before it matches the posted values, and drops them silently."""
 
-    widget = FastSelect2Widget(multiple=True)
+    widget = Select2Widget(multiple=True)
 
     def pre_validate(self, form):
         self._get_data()  # matches the posted values with the choices, flagging those that match none

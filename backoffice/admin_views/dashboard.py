@@ -1,5 +1,5 @@
-"""Votre tableau de bord (FAQ: "VOTRE TABLEAU DE BORD", 1er onglet): the home page of the
-organisme, documentaliste and financeur users (SPEC section 6).
+"""Votre tableau de bord (the first tab): the home page of the organisme, documentaliste and
+financeur users.
 
 Recherche (actions or organismes, free text), Filtres (applied to the counters, and carried
 by their links), and the counters, each a link to the list of exactly what it counts. The

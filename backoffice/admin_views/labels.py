@@ -1,4 +1,4 @@
-"""The FAQ's French labels and tooltips (info-bulles), one place for every screen."""
+"""The French labels and tooltips (info-bulles) of the fields, one place for every screen."""
 
 TRACKED_LABELS = {
     "numero": "Identifiant Dokelio",

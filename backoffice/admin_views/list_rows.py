@@ -1,86 +1,72 @@
-"""A list page's rows in one pass (issue 7, bench/RESULTS.md).
+"""A list's rows, written by Python with the HTML of Flask-Admin's own templates.
 
-Flask-Admin's list.html renders every row through blocks and macros: a url_for per row icon, a
-permission check per row, a gettext per checkbox, a macro call per cell. That is ~0.1 ms a row,
-the page's largest cost after the database. Here what is the same for every row (URLs, titles,
-the delete form, permissions) is prepared once per page, and a row is a few string joins. The
-HTML is list.html's, so the page looks and behaves the same (checkboxes, icons, CSP handlers).
+COPY of Flask-Admin 2.2.1 (UPSTREAM_VERSION), templates/bootstrap4/admin/model/list.html, the
+inside of block `list_row` (checkbox, row actions, cells; not the editable cells, left to the
+template), and row_actions.html, macros `link`, `view_row`, `edit_row` and `delete_row`.
+
+Why a copy: upstream renders each row through ~40 template calls (a url_for per icon link, a
+WTForms render of the delete form's fields, a gettext per checkbox, a macro and a formatter call
+per cell): half to two thirds of a list page's time, and it grows with the page size the user
+picks (20, 50, 100 rows). With upstream's rows the actions, sessions and organismes lists were
+above 15 ms at 100 % (bench/RESULTS.md, "Lists on Flask-Admin's own templates"). Here what every
+row shares (URLs with a marker for the row's values, the delete form, titles, permissions) is
+prepared once per page. Everything else of the page is Flask-Admin's list.html, untouched
+(templates/admin/backoffice_list.html only overrides its block `list_row`). A row action this
+copy does not know (a popup, a view's column_extra_row_actions) goes through its own render; a view
+that overrides list_row_buttons (the actions list) does the same in its template's block
+`list_row_actions`, which the fence compares.
+
+Fenced: tests/integration/test_list_rows.py renders every list with list.html's own block too and
+compares the HTML, for every role, and fails when the installed Flask-Admin is not
+UPSTREAM_VERSION (re-read the templates above, then update the version).
 """
 from __future__ import annotations
 
 import re
-from functools import partial
 from urllib.parse import quote_plus
 
+from flask import g
 from flask_admin.babel import gettext
 from flask_admin.model import template as fa_template
-from flask_admin.model.base import BaseModelView
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+UPSTREAM_VERSION = "2.2.1"
 URL_SAFE = "!$'()*,/:;?@"  # Werkzeug's safe characters in a query value: pattern URLs equal url_for's
-PER_ROW = object()  # an URL argument whose value changes with the row
 
 
 def _marker(name: str) -> str:
     return f"\x00{name}\x00"  # never in a URL: url_for quotes it as %00, and %00 in a value as %2500
 
 
-def url_value(value) -> str:
-    return str(escape(quote_plus(str(value), safe=URL_SAFE)))
-
-
 class UrlPattern:
-    """build(**args) called once; the PER_ROW arguments are filled in for each row.
-    A url_for per row costs ~25 µs (routing map, quoting of every argument)."""
+    """build(**markers) called once per page; each row's values are filled in, quoted as url_for does."""
 
-    def __init__(self, build, **args):
-        slots = {_marker(name): name for name, value in args.items() if value is PER_ROW}
-        url = build(**{name: _marker(name) if value is PER_ROW else value for name, value in args.items()})
-        quoted = {quote_plus(marker, safe=URL_SAFE): name for marker, name in slots.items()}
-        pattern = re.compile("|".join(map(re.escape, quoted))) if quoted else None
-        self.parts = [str(escape(part)) for part in (pattern.split(url) if pattern else [url])]
-        self.names = [quoted[found] for found in pattern.findall(url)] if pattern else []
+    def __init__(self, build, *names: str):
+        url = build(**{name: _marker(name) for name in names})
+        quoted = {quote_plus(_marker(name), safe=URL_SAFE): name for name in names}
+        pattern = re.compile("|".join(map(re.escape, quoted)))
+        self.parts = [str(escape(part)) for part in pattern.split(url)]
+        self.names = [quoted[found] for found in pattern.findall(url)]
 
     def __call__(self, **values) -> str:
         """The URL, HTML-escaped for an attribute."""
         out = [self.parts[0]]
         for name, part in zip(self.names, self.parts[1:], strict=True):
-            out.append(url_value(values[name]))
-            out.append(part)
+            out += (str(escape(quote_plus(str(values[name]), safe=URL_SAFE))), part)
         return "".join(out)
 
 
-def view_url(view, endpoint: str, **args) -> UrlPattern:
-    """An URL of one of the view's endpoints ('.edit_view'...), with PER_ROW arguments."""
-    return UrlPattern(partial(view.get_url, endpoint), **args)
-
-
-class ValueUrls:
-    """fn(value, *rest) -> URL for many values (the list's sort_url per column, pager_url per
-    page): fn is called once per `rest` with a marker for the value, which is then filled in.
-    Values in `direct` go to fn itself (page 0: its URL has no page argument at all)."""
-
-    def __init__(self, fn, direct=()):
-        self.fn, self.direct, self.patterns = fn, direct, {}
-
-    def __call__(self, value, *rest):
-        if value in self.direct:
-            return Markup(escape(self.fn(value, *rest)))
-        if rest not in self.patterns:
-            self.patterns[rest] = UrlPattern(lambda value: self.fn(value, *rest), value=PER_ROW)
-        return Markup(self.patterns[rest](value=value))
-
-
 def icon_link(url: UrlPattern, title: str, icon: str):
-    """Flask-Admin's row_actions.link macro, for every row."""
+    """row_actions.html's `link` macro; url has the markers `id` and optionally `pos`."""
     head, tail = '<a class="icon" href="', f'" title="{escape(title)}">\n  <span class="{escape(icon)}"></span>\n</a>'
     return lambda row_id, row, position: head + url(id=row_id, pos=position) + tail
 
 
-def delete_button(view, context):
-    """Flask-Admin's row_actions.delete_row macro: a POST form per row, the same but for the id."""
+def _delete(view, context):
+    """row_actions.html's `delete_row` macro: a POST form per row, the same but for the id."""
     form = context.resolve("delete_form")
-    marker = "__row_id__"
+    marker = _marker("id")
     id_field = str(form.id(value=marker)).split(marker)
     url_field = str(form.url(value=context.resolve("return_url")))
     if getattr(form, "csrf_token", None):
@@ -97,102 +83,65 @@ def delete_button(view, context):
 
 
 def stock_row_buttons(view, context) -> list:
-    """Renderers of Flask-Admin's row actions (list_row_actions), each prepared once per page.
-    Actions it does not know (popups, column_extra_row_actions) go through their own render."""
+    """A renderer (row_id, row, position) -> HTML per row action of the page (list_row_actions)."""
     return_url = context.resolve("return_url")
     buttons = []
     for action in context.resolve("list_row_actions"):
         kind = type(action)
         if kind is fa_template.ViewRowAction:
-            url = view_url(view, ".details_view", id=PER_ROW, url=return_url)
+            url = UrlPattern(lambda id: view.get_url(".details_view", id=id, url=return_url), "id")
             buttons.append(icon_link(url, action.title or "", "fa fa-eye glyphicon glyphicon-eye-open"))
         elif kind is fa_template.EditRowAction:
-            url = view_url(view, ".edit_view", id=PER_ROW, url=return_url)
+            url = UrlPattern(lambda id: view.get_url(".edit_view", id=id, url=return_url), "id")
             buttons.append(icon_link(url, action.title or "", "fa fa-pencil glyphicon glyphicon-pencil"))
         elif kind is fa_template.DeleteRowAction:
-            buttons.append(delete_button(view, context))
+            buttons.append(_delete(view, context))
         else:
             buttons.append(lambda row_id, row, position, action=action: str(action.render(context, row_id, row)))
     return buttons
 
 
-def render_header(view, context) -> Markup:
-    """The <th>s of list.html's table header: checkbox, icons column, a sort link per sortable column."""
-    out = []
-    if context.resolve("actions"):
-        out.append('<th class="list-checkbox-column">\n  <input type="checkbox" name="rowtoggle" class="action-rowtoggle" '
-                   f'title="{escape(gettext("Select all records"))}" />\n</th>\n')
-    if view.column_display_actions:
-        out.append('<th class="">&nbsp;</th>\n')
-    sort_url, sort_column, sort_desc = (context.resolve(name) for name in ("sort_url", "sort_column", "sort_desc"))
-    descriptions = view.column_descriptions or {}
-    for column, (name, label) in enumerate(context.resolve("list_columns")):
-        out.append(f'<th class="column-header col-{escape(name.replace(".", "-"))}">\n')
-        if view.is_sortable(name):
-            title = escape(gettext("Sort by %(name)s", name=label))
-            if sort_column == column:
-                arrow = "down" if sort_desc else "up"
-                out.append(f'<a href="{sort_url(column, True)}" title="{title}">\n{escape(label)}\n'
-                           f'<span class="fa fa-chevron-{arrow} glyphicon glyphicon-chevron-{arrow}"></span>\n</a>\n')
-            else:
-                out.append(f'<a href="{sort_url(column)}" title="{title}">{escape(label)}</a>\n')
-        else:
-            out.append(f"{escape(label)}\n")
-        if descriptions.get(name):
-            out.append(f'<a class="fa fa-question-circle glyphicon glyphicon-question-sign" '
-                       f'title="{escape(descriptions[name])}" href="javascript:void(0)" data-role="tooltip"\n></a>\n')
-        out.append("</th>\n")
-    return Markup("".join(out))
+class _PageRows:
+    """What every row of one page shares, prepared once."""
 
+    def __init__(self, view, context):
+        self.view, self.context = view, context
+        self.columns = [(name, f'<td class="col-{escape(name)}">\n') for name, _label in context.resolve("list_columns")]
+        self.checkbox = None
+        if context.resolve("actions"):
+            self.checkbox = ('<td>\n  <input type="checkbox" name="rowid" class="action-checkbox" value="',
+                             f'" title="{escape(gettext("Select record"))}" />\n</td>\n')
+        self.buttons = view.list_row_buttons(context) if view.column_display_actions else None
+        self.first = (context.resolve("page") or 0) * (context.resolve("page_size") or 0)
 
-def cell_value(view, context):
-    """(row, name) -> view.get_list_value(context, row, name). Flask-Admin looks a cell's type
-    formatter up by walking all of them with isinstance, for every cell; here the lookup is done
-    once per value type and page (same first match). A view overriding the lookup keeps its own."""
-    cls = type(view)
-    if cls.get_list_value is not BaseModelView.get_list_value or cls._get_list_value is not BaseModelView._get_list_value:
-        return lambda row, name: view.get_list_value(context, row, name)
-    formatters, choices, type_formatters = view.column_formatters, view._column_choices_map, view.column_type_formatters
-    by_type = {}
-
-    def value_of(row, name):
-        formatter = formatters.get(name)
-        value = formatter(view, context, row, name) if formatter is not None else view._get_field_value(row, name)
-        choice_map = choices.get(name)
-        if choice_map:
-            return choice_map.get(value) or value
-        kind = type(value)
-        if kind not in by_type:
-            by_type[kind] = next((fmt for base, fmt in type_formatters.items() if isinstance(value, base)), None)
-        type_formatter = by_type[kind]
-        return value if type_formatter is None else type_formatter(view, value, name)
-    return value_of
-
-
-def render_rows(view, context, rows) -> Markup:
-    """The <tr>s of list.html's table body for `rows`."""
-    if not rows:
-        return Markup('<tr>\n  <td colspan="999">\n    <div class="text-center">\n      '
-                      f'{escape(view.get_empty_list_message())}\n    </div>\n  </td>\n</tr>\n')
-    columns = [(name, f'<td class="col-{escape(name)}">') for name, _label in context.resolve("list_columns")]
-    checkbox = None
-    if context.resolve("actions"):
-        checkbox = ('<td>\n  <input type="checkbox" name="rowid" class="action-checkbox" value="',
-                    f'" title="{escape(gettext("Select record"))}" />\n</td>\n')
-    buttons = view.list_row_buttons(context) if view.column_display_actions else None
-    first = (context.resolve("page") or 0) * (context.resolve("page_size") or 0)
-    get_pk, get_value = view.get_pk_value, cell_value(view, context)
-    out = []
-    for index, row in enumerate(rows):
-        row_id = get_pk(row)
-        out.append("<tr>\n")
-        if checkbox:
-            out += (checkbox[0], str(escape(row_id)), checkbox[1])
-        if buttons is not None:
+    def render(self, row, index: int) -> str:
+        view, row_id = self.view, self.view.get_pk_value(row)
+        out = []
+        if self.checkbox:
+            out += (self.checkbox[0], str(escape(row_id)), self.checkbox[1])
+        if self.buttons is not None:
             out.append('<td class="list-buttons-column">\n')
-            out += [button(row_id, row, first + index) for button in buttons]
+            out += [button(row_id, row, self.first + index) for button in self.buttons]
             out.append("</td>\n")
-        for name, cell in columns:
-            out += (cell, str(escape(get_value(row, name))), "</td>\n")
-        out.append("</tr>\n")
-    return Markup("".join(out))
+        for name, cell in self.columns:
+            out += (cell, str(escape(view.get_list_value(self.context, row, name))), "\n</td>\n")
+        return "".join(out)
+
+
+class ListRowsMixin:
+    """list_template's block `list_row` calls render_list_row for each row."""
+
+    list_template = "admin/backoffice_list.html"
+    list_rows_in_python = True  # False: list.html's own block (the fence test renders both)
+
+    def list_row_buttons(self, context) -> list:
+        """The icons of each row, as functions (row_id, row, position) -> HTML prepared once per page."""
+        return stock_row_buttons(self, context)
+
+    @pass_context
+    def render_list_row(self, context, row, index: int) -> Markup:
+        pages = g.setdefault("_list_rows", {})
+        key = (self.endpoint, context.resolve("return_url"))
+        if key not in pages:
+            pages[key] = _PageRows(self, context)
+        return Markup(pages[key].render(row, index))

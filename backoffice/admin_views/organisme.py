@@ -1,4 +1,4 @@
-"""Fiche organisme, carnet d'adresses and carnet de contacts (FAQ section 2).
+"""Fiche organisme, carnet d'adresses and carnet de contacts.
 
 Thin screens: saving and deleting go through services.carnets, which resolves the commune of
 every address, keeps the places of sessions in Ile-de-France, re-saves the actions that show a

@@ -1,4 +1,4 @@
-"""Recherche d'organisme (FAQ: GERER SES ORGANISMES > Rechercher un organisme).
+"""Recherche d'organisme (menu GERER SES ORGANISMES > Rechercher un organisme).
 
 REINITIALISER / RECHERCHER, Critères d'organismes and Critères d'actions de formation; the
 results (scoped, paged without COUNT) link to the fiche organisme. Query logic lives in

@@ -11,9 +11,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from .. import rules
-from ..rules.dates import DAY, french_partial, parse_partial_date
 from ..models import Financeur
-from .base import _request_rows
+from ..rules.dates import DAY, french_partial, parse_partial_date
+from .forms import request_rows
 
 
 def oui_non(value) -> str:
@@ -88,7 +88,7 @@ def contact_text(contact) -> str:
 
 def financeur_labels() -> dict[str, str]:
     """code -> 'code - libellé' of the LHEO financeurs (the table read once per request)."""
-    return {row.code: str(row) for row in _request_rows(Financeur)}
+    return {row.code: str(row) for row in request_rows(Financeur)}
 
 
 def places(count) -> str:

@@ -1,4 +1,4 @@
-"""Référentiels (SPEC section 2): seeded code tables, edited by admins, read by documentalists.
+"""Référentiels: seeded code tables, edited by admins, read by documentalists.
 
 Every screen derives from ReferentialView (resource "referential" of the
 permissions matrix). A code that other tables point to (région, département,
@@ -12,8 +12,19 @@ from wtforms.validators import NumberRange, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import rules
-from ..models import (Certification, Departement, Dispositif, EtatRecrutement, Financeur, Formacode, Modalite,
-                      Niveau, Nsf, Programme, Region)
+from ..models import (
+    Certification,
+    Departement,
+    Dispositif,
+    EtatRecrutement,
+    Financeur,
+    Formacode,
+    Modalite,
+    Niveau,
+    Nsf,
+    Programme,
+    Region,
+)
 from .base import SecureModelView
 from .referential_labels import DESCRIPTIONS, LABELS, LOCKABLE_FIELD_LABELS
 

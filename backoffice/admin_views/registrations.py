@@ -11,10 +11,10 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .. import permissions
+from ..extensions import db
 from ..models import EtatOrganisme, Organisme
 from ..services import justificatifs, registrations
 from ..services.accounts import AccountSettings
-from ..extensions import db
 from ..templating import date_fr
 from .base import ReadOnlyModelView, scoped_query
 from .labels import ORGANISME_LABELS

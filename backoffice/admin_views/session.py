@@ -1,7 +1,7 @@
-"""Sessions: the list of every session in scope, and the session fiche (FAQ: onglet SESSION).
+"""Sessions: the list of every session in scope, and the session fiche (the action's SESSION tab).
 
 A session is created from its action's SESSION tab (CREER, `?action_id=`), never moved to
-another action. Its fiche holds the LHEO content of the session in the FAQ's blocks: dates known
+another action. Its fiche holds the LHEO content of the session in blocks (FIELDSETS): dates known
 to the day, the month or the year; the place, inscription and information addresses and the
 contact from the organisme's carnets (ajax pickers); prices in euros; the inscription period
 and information dates; the funders as inline rows; the subcontracting organisme. Saving goes
@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla.fields import QuerySelectField
+from flask_admin.form.widgets import Select2Widget
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from ..models import Action, Adresse, Contact, Dispositif, Financeur, Session, S
 from ..security import is_local_path
 from ..services import actions as action_services
 from ..services import sessions as services
+from ..services.mail import team_address
 from . import readable
 from .action_fields import (
     AnneesField,
@@ -42,7 +44,7 @@ from .action_fields import (
     ServiceFormMixin,
     narrow_to_organisme,
 )
-from .base import FAST_SELECT2, FrenchForm, SecureModelView, _request_rows, scoped_query
+from .base import FrenchForm, SecureModelView, request_rows, scoped_query
 from .labels import SESSION_DESCRIPTIONS, SESSION_LABELS
 
 FIELDSETS = [
@@ -90,8 +92,8 @@ class FinanceurInline(InlineFormAdmin):
         # (the places are declared after it: a row reads financeur, then places)
         form_class.financeur = QuerySelectField(
             self.column_labels["financeur"], description=self.column_descriptions["financeur"],
-            query_factory=lambda: _request_rows(Financeur), allow_blank=True, blank_text="—",
-            validators=[DataRequired("Choisissez le financeur.")], widget=FAST_SELECT2)
+            query_factory=lambda: request_rows(Financeur), allow_blank=True, blank_text="—",
+            validators=[DataRequired("Choisissez le financeur.")], widget=Select2Widget())
         form_class.nb_places = IntegerField(
             self.column_labels["nb_places"], description=self.column_descriptions["nb_places"],
             validators=[Optional(), NumberRange(min=0, message="Nombre positif ou nul.")], widget=NumberInput(min=0))
@@ -248,7 +250,7 @@ class SessionView(ServiceFormMixin, SecureModelView):
             action = self.parent_action(model)
             read_only = action is not None and W.is_read_only_for(
                 action_services.state_of(action), action_services.workflow_actor(current_user, action))
-            kwargs.update(action=action, locked_message=W.LOCKED_MESSAGE if read_only else None, fieldsets=self.fieldsets(kwargs["form"]) if kwargs.get("form") else [],
+            kwargs.update(action=action, locked_message=W.locked_message(team_address()) if read_only else None, fieldsets=self.fieldsets(kwargs["form"]) if kwargs.get("form") else [],
                           history_url=self.history_url(model) if model is not None else None,
                           back_url=self.back_url(action),
                           apprentissage_ids=[str(i) for i in db.session.scalars(

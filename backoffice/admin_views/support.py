@@ -1,7 +1,7 @@
-"""Support: find a user, send a password link, unlock, deactivate (SPEC sections 1 and 5).
+"""Support: find a user, send a password link, unlock, deactivate.
 
 Needs permission "user" / "support". Each act is a POST (CSRF-checked), done
-by services.accounts, and leaves an "acte" row in the user's history. Support
+by services.accounts (services.users for deactivation), and leaves an "acte" row in the user's history. Support
 staff reach no offer screen: the permissions matrix gives them none.
 """
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import History, User
-from ..services import accounts
+from ..services import accounts, users
 from .history import OPERATIONS
 from .permission_view import PermissionView
 
@@ -65,5 +65,5 @@ class SupportView(PermissionView):
 
     @expose("/<int:user_id>/desactiver/", methods=["POST"])
     def deactivate(self, user_id):
-        flash(accounts.support_deactivate(db.session, self._target(user_id), current_user), "info")
+        flash(users.deactivate_user(db.session, current_user, self._target(user_id)), "info")
         return self._back()

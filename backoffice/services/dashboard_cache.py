@@ -3,11 +3,12 @@
 No Flask import. One `DashboardCache` per application (i.e. per process).
 
 Freshness, by scope:
-- every write goes through the ORM listeners or writes its own history rows (TEAM.md), so
-  the highest history id (`base_generation`, one primary-key probe) changes whenever the base
-  may have changed. An entry is reused while that id is unchanged, for at most `max_age`
-  seconds (on PostgreSQL a transaction holding a lower id can commit after a higher one:
-  max_age bounds the staleness that can cause);
+- every write goes through the ORM listeners (models/listeners.py) or writes its own history
+  rows (the Robot's set-based updates, jobs/sql.py), so the highest history id
+  (`base_generation`, one primary-key probe) changes whenever the base may have changed. An
+  entry is reused while that id is unchanged, for at most `max_age` seconds (on PostgreSQL a
+  transaction holding a lower id can commit after a higher one: max_age bounds the staleness
+  that can cause);
 - the whole base (documentalistes) changes every few seconds at full scale and costs a scan
   to count, so its entry is also reused for `whole_base_max_age` seconds whatever was
   written meanwhile; the page says when its figures were computed. The lists behind the

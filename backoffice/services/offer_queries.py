@@ -1,4 +1,4 @@
-"""The offer as the dashboard sees it: named lists, counters and filters (SPEC section 6).
+"""The offer as the dashboard sees it: named lists and counters (its filters: offer_filters.py).
 
 No Flask import. Every condition here is a WHERE clause on `Action` (or `Organisme`) that
 callers combine with `permissions.scope_condition`; the counters apply the scope themselves.
@@ -17,18 +17,27 @@ index-only scan), control states -> ix_action_controle_soumis, archiving -> ix_s
 brouillon organismes -> ix_organisme_etat. For the whole base (documentalistes) one scan is
 still a scan: services.dashboard_cache keeps the figures between visits.
 """
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, case, exists, false, func, literal_column, or_, select, true
+from sqlalchemy import and_, case, exists, func, literal_column, select, true
 from sqlalchemy.orm import aliased
 
 from .. import permissions, rules
-from ..models import Action, Adresse, EtatOrganisme, Formacode, Nsf, Organisme, Session, action_formacode, action_nsf
+from ..models import Action, EtatOrganisme, Organisme, Session
 from ..permissions import DOCUMENTALISTE, FINANCEUR, ORGANISME
 from ..workflow import Controle, EtatFiche, Publication
+
+# the dashboard's filters, named here too for this module's callers (see __all__)
+from .offer_filters import (
+    FILTER_PARAMS,
+    DashboardFilters,
+    apply_dashboard_filters,
+    contains,
+    parse_filters,
+    search_filters_condition,
+)
 
 ARCHIVING_NOTICE_DAYS = rules.REMINDER_DAYS_BEFORE  # "Archivage automatique dans les 10 jours"
 
@@ -95,7 +104,7 @@ ORGANISME_LISTS: dict[str, NamedList] = {
                                       lambda user, today: Organisme.etat == EtatOrganisme.BROUILLON, _OFFER_ROLES),
 }
 
-# The order of the counters on the dashboard (the FAQ's, then the documentalistes' own).
+# The order of the counters on the dashboard (those every user has, then the documentalistes' own).
 COUNTER_ORDER = ("toute_offre", "conventionnees", "saisies_en_cours", "organismes_brouillon",
                  "donnees_a_modifier", Controle.A_CONTROLER.value, "archivage_10_jours")
 
@@ -210,182 +219,6 @@ def counters(session, user, today: date, filters=None) -> list[Counter]:
     return result
 
 
-# ---------------------------------------------------------------- dashboard filters
-
-# query-string parameter of each filter (none starts with "flt", which Flask-Admin reserves)
-FILTER_PARAMS = {
-    "nom_of": "f_of",            # Nom usuel de l'OF (nom usuel or raison sociale, contains)
-    "conventionnee": "f_conv",   # "oui" | "non" | "" (Indifférent)
-    "programme_id": "f_programme",
-    "source": "f_source",
-    "region": "f_region",        # code of the région of a session's lieu
-    "departement": "f_dept",     # code of the département of a session's lieu
-    "duree_min": "f_duree_min",  # durée totale of a session, in hours
-    "duree_max": "f_duree_max",
-    "domaine": "f_domaine",      # Formacode or NSF code, or words of their libellé
-}
-
-
-@dataclass(frozen=True)
-class DashboardFilters:
-    nom_of: str = ""
-    conventionnee: bool | None = None
-    programme_id: int | None = None
-    source: str = ""
-    region: str = ""
-    departement: str = ""
-    duree_min: Decimal | None = None
-    duree_max: Decimal | None = None
-    domaine: str = ""
-    errors: tuple[tuple[str, str], ...] = ()  # (filter name, French message): ignored values
-
-    def is_empty(self) -> bool:
-        return all(getattr(self, f.name) in (None, "") for f in fields(self) if f.name != "errors")
-
-    def to_args(self) -> dict[str, str]:
-        """The query-string parameters that give back these filters."""
-        args = {}
-        for name, param in FILTER_PARAMS.items():
-            value = getattr(self, name)
-            if value is None or value == "":
-                continue
-            if name == "conventionnee":
-                value = "oui" if value else "non"
-            args[param] = str(value)
-        return args
-
-
-MAX_HOURS = Decimal("999999")  # session.duree_totale is NUMERIC(7, 1)
-
-
-def _hours(raw: str, label: str, errors: list) -> Decimal | None:
-    try:
-        value = Decimal(raw.replace(",", ".").replace(" ", ""))
-    except InvalidOperation:
-        errors.append((label, "La durée totale doit être un nombre d'heures."))
-        return None
-    if not value.is_finite() or value < 0 or value > MAX_HOURS:
-        errors.append((label, "La durée totale doit être un nombre d'heures entre 0 et 999 999."))
-        return None
-    return value
-
-
-def parse_filters(args: Mapping[str, str]) -> DashboardFilters:
-    """Read the filters from query-string arguments; a bad value is reported and ignored."""
-    def text(name):
-        return (args.get(FILTER_PARAMS[name]) or "").strip()
-
-    errors: list[tuple[str, str]] = []
-    conv = text("conventionnee").lower()
-    programme = text("programme_id")
-    if programme and not programme.isdigit():
-        errors.append(("programme_id", "Programme inconnu."))
-        programme = ""
-    duree_min = _hours(text("duree_min"), "duree_min", errors) if text("duree_min") else None
-    duree_max = _hours(text("duree_max"), "duree_max", errors) if text("duree_max") else None
-    return DashboardFilters(
-        nom_of=text("nom_of")[:250], conventionnee={"oui": True, "non": False}.get(conv),
-        programme_id=int(programme) if programme else None, source=text("source")[:60],
-        region=text("region")[:3], departement=text("departement")[:3],
-        duree_min=duree_min, duree_max=duree_max, domaine=text("domaine")[:200], errors=tuple(errors))
-
-
-def contains(column, text: str):
-    """Case-insensitive 'contains', with LIKE's wildcards typed by the user taken literally.
-
-    lower() LIKE rather than ILIKE: the same on SQLite, a third faster on PostgreSQL.
-    """
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
-
-
-# Above this many matching organismes (or domain codes), let the database join them itself.
-RESOLVE_LIMIT = 1000
-
-
-def _lookup(subquery, session):
-    """The subquery's values, read first when `session` is given and they are few (else the
-    subquery itself): the planner then knows how selective the filter is. Given a LIKE it
-    cannot estimate, it would walk the whole sort index of the list looking for rows that
-    may not exist (1 s at 400,000 actions for a name that matches nothing)."""
-    if session is None:
-        return subquery
-    values = list(session.scalars(subquery.limit(RESOLVE_LIMIT + 1)))
-    return subquery if len(values) > RESOLVE_LIMIT else values
-
-
-def _one_of(column, subquery, session):
-    """`column IN (subquery)`, its values looked up first (see _lookup); false if none."""
-    values = _lookup(subquery, session)
-    return false() if isinstance(values, list) and not values else column.in_(values)
-
-
-def search_filters_condition(filters: DashboardFilters, session=None):
-    """The dashboard filters as one condition on Action (true when none is set).
-
-    The place and duration criteria must hold for the SAME session (a session in the 93
-    of 100 to 200 hours), hence one subquery on session. Subqueries (IN, never joins) never
-    duplicate actions. With a `session`, the organismes and domains named by the user are
-    looked up first (see _one_of): one or two small statements more, much better plans.
-    """
-    parts = []
-    if filters.nom_of:
-        organismes = select(Organisme.id).where(or_(contains(Organisme.nom_usuel, filters.nom_of),
-                                                    contains(Organisme.raison_sociale, filters.nom_of)))
-        parts.append(_one_of(Action.organisme_id, organismes, session))
-    if filters.conventionnee is not None:
-        parts.append(Action.conventionnee.is_(filters.conventionnee))
-    if filters.programme_id is not None:
-        parts.append(Action.programme_id == filters.programme_id)
-    if filters.source:
-        parts.append(Action.source == filters.source)
-    session_parts = []
-    if filters.region or filters.departement:
-        place = select(Adresse.id)
-        if filters.region:
-            place = place.where(Adresse.region_code == filters.region)
-        if filters.departement:
-            place = place.where(Adresse.departement_code == filters.departement)
-        session_parts.append(Session.lieu_id.in_(place))
-    if filters.duree_min is not None:
-        session_parts.append(Session.duree_totale >= filters.duree_min)
-    if filters.duree_max is not None:
-        session_parts.append(Session.duree_totale <= filters.duree_max)
-    if session_parts:
-        parts.append(Action.id.in_(select(Session.action_id).where(*session_parts)))
-    if filters.domaine:
-        parts.append(_domaine_condition(filters.domaine, session))
-    return and_(*parts) if parts else true()
-
-
-def _domaine_condition(text: str, session=None):
-    """Actions tagged with a Formacode or NSF domain whose code is `text` or whose libellé contains it.
-
-    EXISTS (a semi-join) with the codes looked up first: the planner then picks between
-    walking the list's sort index (a common domain) and starting from the tags (a rare one).
-    """
-    tagged = []
-    for referential, link, column in ((Formacode, action_formacode, action_formacode.c.formacode_code),
-                                      (Nsf, action_nsf, action_nsf.c.nsf_code)):
-        codes = _lookup(select(referential.code).where(
-            or_(referential.code == text, contains(referential.libelle, text))), session)
-        if not isinstance(codes, list) or codes:
-            tagged.append(exists().where(link.c.action_id == Action.id, column.in_(codes)))
-    return or_(*tagged) if tagged else false()
-
-
-def apply_dashboard_filters(query, args: Mapping[str, str]):
-    """Apply the dashboard's filter parameters (FILTER_PARAMS) found in `args` to a query over Action.
-
-    Scope is NOT applied here (the list view already scopes its query). A legacy Query
-    carries its session, which lets search_filters_condition look the named organismes up first.
-    """
-    filters = parse_filters(args)
-    if filters.is_empty():
-        return query
-    return query.filter(search_filters_condition(filters, getattr(query, "session", None)))
-
-
 def source_options(session, user) -> list[str]:
     """The distinct sources of the actions in the user's scope, for the Source filter.
 
@@ -407,5 +240,5 @@ def source_options(session, user) -> list[str]:
 __all__ = [
     "NAMED_LISTS", "ORGANISME_LISTS", "NamedList", "Counter", "DashboardFilters", "FILTER_PARAMS",
     "apply_dashboard_filters", "apply_named_list", "counters", "counters_statement", "named_list_condition",
-    "named_list_order", "parse_filters", "search_filters_condition", "source_options",
+    "named_list_order", "parse_filters", "search_filters_condition", "source_options", "contains",
 ]

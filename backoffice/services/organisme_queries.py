@@ -1,6 +1,6 @@
-"""Recherche d'organisme (FAQ: GERER SES ORGANISMES > Rechercher un organisme). No Flask import.
+"""Recherche d'organisme (menu GERER SES ORGANISMES > Rechercher un organisme). No Flask import.
 
-Criteria of the FAQ's screen: Critères d'organismes (Identifiant Dokelio, Nom, Organisme de
+Criteria of the screen: Critères d'organismes (Identifiant Dokelio, Nom, Organisme de
 formation / Organisme financeur / Médiateur, Type de financeur) and Critères d'actions de
 formation (conventionnée or not, Intitulé programme, Diplômant / certifiant inscrit au RNCP).
 The action criteria hold for ONE action of the organisme, tested with EXISTS: an organisme

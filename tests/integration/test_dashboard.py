@@ -201,7 +201,7 @@ def _actions_list_registered(app) -> bool:
 
 
 def test_dashboard_page_per_role(client, world, make):
-    """Home page: the FAQ's labels and counts for each role; others get a simple page; anonymous, the login."""
+    """Home page: the counters' labels and counts for each role; others get a simple page; anonymous, the login."""
     assert client.get("/admin/").status_code == 302
     login(client, world["users"]["organisme"].identifiant)
     body = html.unescape(client.get("/admin/").get_data(as_text=True))

@@ -1,4 +1,4 @@
-"""SQL statements per page (issue 7): bounded, and not growing with the data, on every admin screen.
+"""SQL statements per page: bounded, and not growing with the data, on every admin screen.
 
 Every list and fiche registered in the admin (and every other admin page: dashboard, searches...)
 is found from the Admin object itself (no list to
@@ -151,7 +151,7 @@ def test_statements_per_page_are_bounded_and_do_not_grow_with_the_data(app, make
 
     assert any(kind == "list" for _r, _e, kind in small), "no list page answered 200"
     problems = []
-    for key, (total, grid, selects, statements) in sorted(big.items()):
+    for key, (total, _grid, selects, statements) in sorted(big.items()):
         role, endpoint, kind = key
         if key not in small:
             continue

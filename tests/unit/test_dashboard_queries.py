@@ -27,8 +27,8 @@ def test_services_do_not_import_flask(module):
     assert not any(name.split(".")[0].startswith("flask") for name in names)
 
 
-def test_counters_per_role_in_the_faq_order():
-    """Organisme users get the FAQ's four counters; documentalists add the queue and archiving; financeurs theirs."""
+def test_counters_per_role_in_their_order():
+    """Organisme users get their four counters; documentalists add the queue and archiving; financeurs theirs."""
     assert oq.counter_keys(_user("organisme")) == [
         "toute_offre", "saisies_en_cours", "organismes_brouillon", "donnees_a_modifier"]
     assert oq.counter_keys(_user("documentaliste")) == [
