@@ -5,13 +5,15 @@ window of `window` seconds; beyond that the API answers 429 with Retry-After.
 
 Where the counters live:
 - REDIS_URL set (production): in Redis, INCR + EXPIRE on "api-rate:<client>:<window start>",
-  shared by every web worker;
+  shared by every web worker; while Redis does not answer, each process counts in its own memory
+  (the partners' reads go on: a limiter must not take the API down with it);
 - embedded mode (REDIS_URL None): in this process's memory. The embedded mode runs one
   process, so the limit holds; counters restart with the process. (The database's
   throttle_event table is not used: one row per API call would be write load on every read.)
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -19,6 +21,9 @@ from dataclasses import dataclass
 DEFAULT_LIMIT = 120  # requests per window for an anonymous client
 DEFAULT_PARTNER_LIMIT = 1200  # for a client with a valid partner key
 DEFAULT_WINDOW = 60  # seconds
+REDIS_TIMEOUT = 0.5  # seconds: a Redis that hangs must not hold the partner's request
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,16 +51,30 @@ class MemoryCounter:
 
 
 class RedisCounter:
+    """Counts in Redis, shared by the web workers; in this process's memory while Redis fails."""
+
     def __init__(self, url: str):
         import redis
-        self._redis = redis.Redis.from_url(url)
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
+        self._errors = (redis.RedisError, OSError)
+        self._fallback = MemoryCounter()
+        self._failing = False
 
     def incr(self, client: str, window_start: int, window: int) -> int:
         key = f"api-rate:{client}:{window_start}"
-        pipe = self._redis.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, window + 1)
-        count, _ = pipe.execute()
+        try:
+            pipe = self._redis.pipeline()
+            pipe.incr(key)
+            pipe.expire(key, window + 1)
+            count, _ = pipe.execute()
+        except self._errors as exc:
+            if not self._failing:  # said once per outage, not once per request
+                log.warning("Limiteur de l'API : Redis ne répond pas (%s), décompte en mémoire", exc)
+                self._failing = True
+            return self._fallback.incr(client, window_start, window)
+        if self._failing:
+            log.warning("Limiteur de l'API : Redis répond de nouveau")
+            self._failing = False
         return int(count)
 
 

@@ -1,7 +1,7 @@
 """Rows -> the offer dicts that backoffice.export.lheo renders, in batches (flat memory).
 
-What goes out, and from which version (SPEC section 7, "Partners see only what a documentaliste
-visé"):
+What goes out, and from which version (README.md, « What partners receive »: only what a
+documentaliste visé):
 - only actions whose publication is 'diffusable', each from its stored published version
   (`action.version_publiee`, the content visé last: addresses and contacts included); a
   diffusable action without one cannot exist (schema.sql) and would be skipped;
@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections.abc import Iterator
+from queue import Full, Queue
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
@@ -41,6 +44,7 @@ from ..workflow import Publication
 from .lheo import gaps
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BATCH_SIZE = 500
 _ORG_CACHE_MAX = 1000  # organismes kept between batches (bounded: flat memory)
@@ -208,18 +212,78 @@ def diffusable_offers(engine_or_session, batch_size: int = BATCH_SIZE, ids: list
 
     Uses its own database session on the given engine and reads only the stored published
     version of each action. An offer LHEO cannot hold (lheo.gaps: visé before the checks
-    existed) is left out and logged."""
+    existed) is left out and logged. On PostgreSQL the next batch is read while this one is
+    written (read_ahead): the server's work then overlaps the rendering."""
+    batches = _offer_batches(engine_or_session, batch_size, ids)
+    if _dialect(engine_or_session) == "postgresql":
+        batches = read_ahead(batches)
+    for batch in batches:
+        yield from batch
+
+
+def _offer_batches(engine_or_session, batch_size: int, ids: list[int] | None) -> Iterator[list[dict]]:
     with own_session(engine_or_session) as session:
         lookups = Lookups(session)
         for versions in _batches(session, batch_size, ids):
             contents = [c for c in map(publication.loads, versions) if c is not None]
-            batch = offers_from_contents(contents, lookups)
-            for offer in batch:
+            complete = []
+            for offer in offers_from_contents(contents, lookups):
                 missing = gaps(offer)
                 if missing:
                     log.warning("%s hors du flux LHEO : %s", offer["action"]["numero"], ", ".join(missing))
                     continue
-                yield offer
+                complete.append(offer)
+            yield complete
+
+
+def _dialect(engine_or_session) -> str:
+    bind = engine_or_session.get_bind() if hasattr(engine_or_session, "get_bind") else engine_or_session
+    return bind.dialect.name
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """What `items` yields, the next item being produced by a thread meanwhile (one ahead: the
+    memory stays that of three items). The thread owns the iterator from start to close; an error
+    there is raised here; a consumer that stops (a client gone) stops the thread."""
+    queue: Queue = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand_over(entry) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(entry, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in items:
+                if not hand_over((item, None)):
+                    return
+            hand_over((_END, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            hand_over((None, exc))
+        finally:
+            items.close()  # its database session is closed by the thread that used it
+
+    thread = threading.Thread(target=produce, name="lheo-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = queue.get()
+            if error is not None:
+                raise error
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+_END = object()
 
 
 def _batches(session: OrmSession, batch_size: int, ids: list[int] | None) -> Iterator[list[str]]:

@@ -1,11 +1,10 @@
 """Partner API: session look-up only while diffusable, search filters, pagination, rate limit, OpenAPI."""
-from datetime import date
-from decimal import Decimal
-
 import logging
 import os
 import subprocess
 import threading
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from werkzeug.serving import make_server
@@ -16,7 +15,8 @@ from tests.lheo_helpers import REPO, enable_partner, publish, rich_offer, save, 
 
 
 def test_session_lookup_answers_only_while_the_action_is_diffusable(app, client, make):
-    """The FAQ's Pôle emploi case: an SE_ number is answered while its action is diffusable, 404 after."""
+    """A partner (France Travail) looks a session up: its SE_ number is answered while its action is
+    diffusable, 404 after."""
     action = simple_offer(make, intitule="Préparation au TOEIC")
     session = action.sessions[0]
     response = client.get(f"/api/v1/sessions/{session.numero}")
@@ -127,3 +127,24 @@ def test_openapi_file_matches_the_running_app(served, tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path,
                             env={**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"})
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_rate_limit_survives_a_redis_outage(app, client, redis_server, redis_url, caplog):
+    """Redis down: the API keeps answering (counted in the process's memory, the quota still
+    applies), the outage is logged once; Redis back: the counts are shared in Redis again."""
+    from backoffice.api.ratelimit import RateLimiter
+    app.config.update(API_RATE_LIMIT=3)
+    app.extensions["api_rate_limiter"] = RateLimiter(redis_url)
+    assert client.get("/api/v1/offres").status_code == 200
+    assert redis_server.client().keys("api-rate:*")  # counted in Redis while it answers
+    redis_server.stop()
+    with caplog.at_level(logging.WARNING, logger="backoffice.api.ratelimit"):
+        statuses = [client.get("/api/v1/offres").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert [r.getMessage() for r in caplog.records].count(
+        next(r.getMessage() for r in caplog.records if "ne répond pas" in r.getMessage())) == 1
+    redis_server.start()
+    redis_server.client().flushall()
+    assert client.get("/api/v1/offres").status_code == 200
+    assert redis_server.client().keys("api-rate:*")
