@@ -55,4 +55,7 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
+# --- Lint first: a style error fails the run as a test would.
+.venv/bin/ruff check --quiet .
+
 exec .venv/bin/python -m pytest "$@"

@@ -19,6 +19,9 @@ from backoffice import create_app
 from backoffice.actor import SYSTEM, acting_as
 from backoffice.db_schema import create_schema, enable_sqlite_foreign_keys
 
+# The private Redis and the SMTP server, fixtures any test may ask for by name.
+pytest_plugins = ["tests.integration.jobs_support"]
+
 PG_ADMIN_URL = os.environ.get("BACKOFFICE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN_ID = uuid.uuid4().hex[:8]
 BACKENDS = ["sqlite", "postgresql"]

@@ -87,9 +87,9 @@ def form_fields(page: str) -> dict[str, list[str]]:
 
 def field_errors(page: str, name: str) -> list[str]:
     """The error messages Flask-Admin renders inside the form group of field `name`."""
-    match = re.search(r'<label for="%s"' % re.escape(name), page)
+    match = re.search(rf'<label for="{re.escape(name)}"', page)
     if match is None:
-        match = re.search(r'id="%s"' % re.escape(name), page)
+        match = re.search(rf'id="{re.escape(name)}"', page)
     if match is None:
         return []
     rest = page[match.end():]

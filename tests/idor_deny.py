@@ -41,7 +41,7 @@ def deny_walk(app, client, user_id, victim: Victim) -> tuple[list[str], set[str]
         view = views.get(blueprint)
         accessible = view is not None and _as_user(app, user_id, view.is_accessible)
         verb = ROUTE_VERBS.get(name) if isinstance(view, BaseModelView) else None
-        verb_ok = accessible and (verb in (None, "view") or _as_user(app, user_id, lambda: getattr(view, f"can_{verb}")))
+        verb_ok = accessible and (verb in (None, "view") or _as_user(app, user_id, lambda view=view, verb=verb: getattr(view, f"can_{verb}")))
         if view is None and user_id is not None:
             continue  # a non-admin blueprint: only the anonymous check applies
         values = _any_values(rule, view, victim)

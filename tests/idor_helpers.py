@@ -17,8 +17,8 @@ import itertools
 from dataclasses import dataclass, field
 
 from flask_admin.model import BaseModelView
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import bindparam, text
+from sqlalchemy import inspect as sa_inspect
 
 from backoffice.extensions import db
 from backoffice.workflow import Event
@@ -351,7 +351,7 @@ class Walker:
             others = [a for a in args if not tables[a]]
             for pks in itertools.product(*(self.victim.pks(tables[a]) for a in keys)):
                 for extra in itertools.product(*(OTHER_PARAM_VALUES.get(a, ["x"]) for a in others)):
-                    yield {**dict(zip(keys, pks)), **dict(zip(others, extra))}, "strict"
+                    yield {**dict(zip(keys, pks, strict=True)), **dict(zip(others, extra, strict=True))}, "strict"
             return
         for pk in self.victim.all_pks():  # unknown parameters: any of the victim's keys, judged as a page
             yield {a: pk for a in args}, "listing"

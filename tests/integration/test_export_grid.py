@@ -8,7 +8,7 @@ from flask import current_app
 from openpyxl import load_workbook
 
 from tests.conftest import login
-from tests.integration.jobs_support import redis_server, redis_url, run_worker, worker_env  # noqa: F401
+from tests.integration.jobs_support import run_worker, worker_env
 
 
 def _view(endpoint: str):

@@ -167,7 +167,7 @@ def _required(page: str, readonly_ok: bool) -> list[str]:
 
 def _text_input_value(page: str, name: str) -> str | None:
     """The value a visible text input shows again after the error (None for other widgets)."""
-    tag = re.search(r'<input\b[^>]*\bname="%s"[^>]*>' % re.escape(name), page)
+    tag = re.search(rf'<input\b[^>]*\bname="{re.escape(name)}"[^>]*>', page)
     if tag is None or re.search(r'type="(hidden|checkbox|radio)"', tag.group(0)):
         return None
     value = re.search(r'\bvalue="([^"]*)"', tag.group(0))

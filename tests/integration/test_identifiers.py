@@ -3,6 +3,7 @@ import threading
 
 import pytest
 from sqlalchemy import create_engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from backoffice.actor import SYSTEM, acting_as
@@ -40,7 +41,7 @@ def test_a_typed_number_is_rejected_by_the_schema(app, make):
     with acting_as(SYSTEM):
         action = Action(organisme=organisme, intitule="X", numero="AF_12AB")
         db.session.add(action)
-        with pytest.raises(Exception):
+        with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
 

@@ -13,8 +13,7 @@ from backoffice.services import mail as mail_service
 from backoffice.services.mail import queue_mail
 from jobs import robot
 from tests.conftest import login
-from tests.integration.jobs_support import (RedisServer, redis_server, redis_url, run_worker, smtp,  # noqa: F401
-                                            worker_env)
+from tests.integration.jobs_support import RedisServer, run_worker, worker_env
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 

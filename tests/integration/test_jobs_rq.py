@@ -18,8 +18,15 @@ from backoffice import rules
 from backoffice.extensions import db
 from backoffice.models import Action, History, JobRun, Outbox
 from jobs import runtime, schedule
-from tests.integration.jobs_support import (D, build_robot_base, children, redis_server, redis_url,  # noqa: F401
-                                            run_worker, smtp, snapshot, worker_command, worker_env)
+from tests.integration.jobs_support import (
+    D,
+    build_robot_base,
+    children,
+    run_worker,
+    snapshot,
+    worker_command,
+    worker_env,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 ROBOT_JOBS = ("jobs.robot.archive_due_actions", "jobs.robot.send_archiving_reminders",

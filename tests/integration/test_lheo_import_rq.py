@@ -18,11 +18,9 @@ from backoffice.extensions import db
 from backoffice.models import Action, ImportLheoProbleme, Organisme
 from backoffice.services import lheo_imports as service
 from jobs import lheo_import as job
-from tests.integration import jobs_support
 from tests.integration.jobs_support import children, run_worker, worker_command, worker_env
 from tests.integration.lheo_screen_support import BASE, ECRAN, import_id_of, row, upload
 
-redis_server, redis_url = jobs_support.redis_server, jobs_support.redis_url  # the fixtures, by name
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 
 

@@ -11,7 +11,7 @@ from backoffice.extensions import db
 from backoffice.models import Outbox
 from backoffice.services import mail as mail_service
 from backoffice.services.mail import queue_mail, render_mail, send_pending
-from tests.integration.jobs_support import ROOT, VENV_BIN, D, build_robot_base, smtp, worker_env  # noqa: F401
+from tests.integration.jobs_support import ROOT, VENV_BIN, D, build_robot_base, worker_env
 
 PG = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
