@@ -82,7 +82,7 @@ def _init_login(app: Flask) -> None:
     def _lists_read_outside_a_transaction():
         # A list page only reads (its user, then its rows). On PostgreSQL a transaction costs two
         # round trips of its own (BEGIN, then ROLLBACK at the end), ~0.7 ms of a ~11 ms page
-        # (issue 7, bench/RESULTS.md): in autocommit, each read is its own statement. Writes and
+        # (bench/RESULTS.md): in autocommit, each read is its own statement. Writes and
         # every other page keep their transaction. Registered before _set_actor, which loads the user.
         if (request.method in ("GET", "HEAD") and (request.endpoint or "").endswith(".index_view")
                 and db.engine.dialect.name == "postgresql" and not db.session().in_transaction()):

@@ -46,7 +46,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "dokelio@iledefrance.fr")
     MAIL_SUPPRESS_SEND = False
-    # The FAQ's three team mailboxes (section 6 of the FAQ).
+    # The team's three mailboxes, one per kind of offer: the contact form routes to them, and the
+    # first is the address users are given (services.mail.team_address).
     TEAM_MAILBOXES = {
         "non_conventionne": os.environ.get("MAILBOX_NON_CONVENTIONNE", "dokelio@iledefrance.fr"),
         "conventionne": os.environ.get("MAILBOX_CONVENTIONNE", "conventionne.dokelio@iledefrance.fr"),

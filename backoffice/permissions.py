@@ -1,4 +1,4 @@
-"""Who may do what: the role matrix of SPEC section 1, and per-record scope.
+"""Who may do what: the role matrix of the five roles, and per-record scope.
 
 One place answers "may this user do this to this record?" (can) and "which
 rows may this user see?" (scope). Deny by default: a (resource, verb) pair
@@ -46,7 +46,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
         "export": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR}),
         "history": _OFFER_EDITORS,
         # the CARIF's own powers: conventionnée / programme, the certification of a diffused
-        # action, the review diff, bulk transitions of the list (SPEC section 4)
+        # action, the review diff, bulk transitions of the list
         "control": frozenset({DOCUMENTALISTE}),
     },
     "session": {

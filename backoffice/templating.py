@@ -29,7 +29,7 @@ def datetime_fr(value) -> str:
 
 
 def label(value) -> str:
-    """The FAQ's French label of an indicator value."""
+    """The French label of an indicator value (workflow.LABELS)."""
     return workflow.LABELS.get(value, value or "")
 
 

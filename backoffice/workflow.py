@@ -1,9 +1,9 @@
 """The workflow of an action de formation: three indicators and one transition table.
 
 Pure Python: services compute the `Facts` the guards need from the database, call `apply()`
-and store the returned `State`. SPEC section 3 lives in `TRANSITIONS`, as data; `apply`,
+and store the returned `State`. The rules live in `TRANSITIONS`, as data; `apply`,
 `allowed_events` and `is_read_only_for` derive from it, so a rule changes in one place.
-Where the SPEC is silent, the choice is commented on its row ("Silent in SPEC").
+A row whose behaviour is a choice of ours rather than a constraint says why ("Our choice").
 What changes states outside a fiche goes through the table too: the Robot's set-based jobs
 select and write `outcomes(event, Actor.ROBOT)`, the LHEO import fires IMPORTER / REIMPORTER.
 """
@@ -82,7 +82,6 @@ class Facts:
     missing_fields: tuple[str, ...] = ()  # French labels of empty mandatory fields
     doublon_of: str | None = None  # AF_ numero of the action with the same certification
     conventionnee: bool = False
-    edited_by_owner: bool = False  # not needed by any rule so far
 
 
 class WorkflowError(Exception):
@@ -136,7 +135,7 @@ EVENT_LABELS: dict[Event, str] = {
 }
 
 _ARCHIVED = "L'action de formation a été archivée sur DOKELIO Ile-de-France."
-# The FAQ's "Comment lire les indicateurs" paragraph: (contrôle, publication) -> meaning.
+# "Comment lire les indicateurs", the legend of the actions list: (contrôle, publication) -> meaning.
 LEGEND: list[tuple[tuple[Controle, Publication], str]] = [
     ((Controle.EN_REDACTION, Publication.BROUILLON),
      "Il faut la compléter et la soumettre, elle n'est pas visible par l'équipe "
@@ -157,8 +156,7 @@ LEGEND: list[tuple[tuple[Controle, Publication], str]] = [
 
 NOT_ALLOWED_MESSAGE = "Vous n'avez pas le droit d'effectuer cette opération."
 LOCKED_MESSAGE = ("Cette action de formation est inactive / à supprimer : vous n'avez pas la "
-                  "main pour la modifier. Veuillez contacter l'équipe DOKELIO Ile-de-France "
-                  "à dokelio@iledefrance.fr.")
+                  "main pour la modifier. Veuillez contacter l'équipe DOKELIO Ile-de-France.")
 CONVENTIONNEE_MESSAGE = ("Seules les documentalistes du CARIF francilien peuvent pré-créer "
                          "des actions de formation conventionnées.")
 MISSING_FIELDS_MESSAGE = "Les champs obligatoires suivants ne sont pas renseignés : "
@@ -166,6 +164,12 @@ SESSION_MESSAGE = ("L'action de formation ou le module doit comporter au moins u
                    "et celle-ci doit être non archivée.")
 DOUBLON_MESSAGE = ("Cette action est un doublon de {numero} : une certification = une seule "
                    "action de formation par organisme.")
+
+
+def locked_message(team_address: str = "") -> str:
+    """LOCKED_MESSAGE, with the team's address when the caller gives it (the configuration's:
+    services.mail.team_address(); this module reads no configuration)."""
+    return f"{LOCKED_MESSAGE[:-1]} à {team_address}." if team_address else LOCKED_MESSAGE
 
 
 def state_label(state: State) -> str:
@@ -228,7 +232,7 @@ def _workable(state: State) -> bool:
 
 
 def _saved(state: State, actor: Actor) -> State:
-    if state.fiche is EtatFiche.DESARCHIVE:  # FAQ: Visé/En rédaction/Désarchivé -> À modifier
+    if state.fiche is EtatFiche.DESARCHIVE:  # Visé / En rédaction / Désarchivé -> À modifier: control again
         return State(Controle.A_MODIFIER, Publication.EN_REDACTION, EtatFiche.CREE)
     if actor is Actor.OWNER and state.controle is Controle.VISE:
         # Back to control; publication untouched: partners keep the last visé version.
@@ -253,7 +257,8 @@ def _reimported(state: State, actor: Actor) -> State:
 
 
 def _reactivated(state: State, actor: Actor) -> State:
-    # Silent in SPEC: an archived fiche stays archived (publication Archivé).
+    # Our choice: an archived fiche stays archived (publication Archivé): réactiver gives the
+    # organisme its hand back, it does not put the offer online again.
     archived = state.fiche is EtatFiche.ARCHIVE
     return replace(state, controle=Controle.A_MODIFIER,
                    publication=Publication.ARCHIVE if archived else Publication.EN_REDACTION)
@@ -268,33 +273,35 @@ TRANSITIONS: tuple[Transition, ...] = (
     # The state given is ignored: the result is the state of the new action.
     Transition(Event.CREER, OWNER_AND_DOC, lambda s: True, "à tout moment",
                lambda s, a: INITIAL_STATE, ("non_conventionnee_pour_organisme",)),
-    # As SPEC: also on an archived fiche; nothing archived is diffused before DESARCHIVER.
+    # Also on an archived fiche (its content can still be corrected); nothing archived is
+    # diffused before DESARCHIVER.
     Transition(Event.ENREGISTRER, OWNER_AND_DOC, lambda s: True, "à tout moment", _saved,
                locked_for=OWNER),
-    # Silent in SPEC: not on an archived fiche nor À supprimer (désarchiver / réactiver first).
+    # Our choice: not on an archived fiche nor À supprimer (désarchiver / réactiver first), so
+    # that the control queue only holds offers that can go online.
     Transition(Event.SOUMETTRE, OWNER_AND_DOC,
                lambda s: (s.controle in (Controle.EN_REDACTION, Controle.A_MODIFIER)
                           and _workable(s)),
                "pour une action En rédaction ou À modifier, non archivée",
                _submitted, SUBMIT_GUARDS, locked_for=OWNER),
-    # Silent in SPEC: never on an archived fiche (it would be diffused while archived).
+    # Never on an archived fiche: it would be diffused while archived.
     Transition(Event.VISER, DOC,
                lambda s: s.controle is Controle.A_CONTROLER and _workable(s),
                "pour une action À contrôler, non archivée", _vise, SUBMIT_GUARDS),
     # Publication unchanged: a diffusable action stays online with its last visé content.
-    # Silent in SPEC: not on an archived fiche (nothing online to correct).
+    # Our choice: not on an archived fiche (nothing online to correct).
     Transition(Event.DEMANDER_COMPLETUDE, DOC,
                lambda s: s.controle in (Controle.A_CONTROLER, Controle.VISE) and _workable(s),
                "pour une action À contrôler ou Visé, non archivée",
                lambda s, a: replace(s, controle=Controle.A_MODIFIER)),
-    # Silent in SPEC: the Robot leaves Inactif / À supprimer actions alone: they wait for the
+    # Our choice: the Robot leaves Inactif / À supprimer actions alone: they wait for the
     # team (réactiver or delete), and archiving would replace À supprimer by Archivé.
     Transition(Event.ARCHIVER, frozenset({Actor.OWNER, Actor.DOCUMENTALISTE, Actor.ROBOT}),
                lambda s: s.fiche is not EtatFiche.ARCHIVE, "pour une action non archivée",
                lambda s, a: replace(s, publication=Publication.ARCHIVE, fiche=EtatFiche.ARCHIVE),
                locked_for=frozenset({Actor.OWNER, Actor.ROBOT})),
-    # The caller then asks "Souhaitez-vous gérer vos sessions ?". Silent in SPEC: like every
-    # change, refused to the OF on Inactif / À supprimer.
+    # The caller then asks "Souhaitez-vous gérer vos sessions ?". Like every change, refused to
+    # the OF on Inactif / À supprimer (the team has the hand).
     Transition(Event.DESARCHIVER, OWNER_AND_DOC,
                lambda s: s.fiche is EtatFiche.ARCHIVE, "pour une action archivée",
                lambda s, a: replace(s, publication=Publication.EN_REDACTION,
@@ -307,16 +314,16 @@ TRANSITIONS: tuple[Transition, ...] = (
                                     publication=Publication.A_SUPPRIMER)),
     Transition(Event.REACTIVER, DOC, is_locked, "pour une action Inactif / À supprimer",
                _reactivated),
-    # Any state, Inactif included (SPEC: "any"). Silent in SPEC: an organisme may not copy
-    # a conventionnée action, the copy would be a conventionnée created by an OF (see CREER).
+    # Any state, Inactif included: the copy is a new action. An organisme may not copy a
+    # conventionnée action: the copy would be a conventionnée created by an OF (see CREER).
     Transition(Event.DUPLIQUER, OWNER_AND_DOC, lambda s: True, "à tout moment",
                lambda s, a: INITIAL_STATE, ("non_conventionnee_pour_organisme",)),
-    # The state given is ignored. Silent in SPEC: the feed is the supplier's submission, so the
+    # The state given is ignored. Our choice: the feed is the supplier's submission, so the
     # new action goes straight to the control queue; no submit guard, the import keeps what the
     # feed gives (VISER checks the mandatory fields and the session).
     Transition(Event.IMPORTER, IMPORT, lambda s: True, "à tout moment",
                lambda s, a: IMPORTED_STATE),
-    # Fired only when the supplier's own content changed. Silent in SPEC: refused on Inactif /
+    # Fired only when the supplier's own content changed. Our choice: refused on Inactif /
     # À supprimer (the team has the hand; the import reports LOCKED_MESSAGE). Otherwise as
     # SOUMETTRE: À contrôler, a Diffusable action stays Diffusable (partners keep the visé
     # version until the next visa), Brouillon -> En rédaction; an archived fiche becomes
@@ -330,12 +337,12 @@ TRANSITION_BY_EVENT: dict[Event, Transition] = {t.event: t for t in TRANSITIONS}
 
 # ---- derived API ----
 
-def _refusal(transition: Transition, state: State, actor: Actor) -> str | None:
+def _refusal(transition: Transition, state: State, actor: Actor, team_address: str = "") -> str | None:
     """Why `actor` may not fire the transition from `state` (guards aside), or None."""
     if actor not in transition.actors:
         return NOT_ALLOWED_MESSAGE
     if actor in transition.locked_for and is_locked(state):
-        return LOCKED_MESSAGE
+        return locked_message(team_address)
     if not transition.allowed_from(state):
         return (f"L'opération « {EVENT_LABELS[transition.event]} » n'est possible que "
                 f"{transition.allowed_from_text} (action {state_label(state)}).")
@@ -347,14 +354,15 @@ def _guard_failures(transition: Transition, actor: Actor, facts: Facts) -> list[
     return [failure for failure in failures if failure is not None]
 
 
-def apply(event: Event, state: State, actor: Actor, facts: Facts = Facts()) -> State:
+def apply(event: Event, state: State, actor: Actor, facts: Facts = Facts(), team_address: str = "") -> State:
     """The state after `actor` fires `event` on an action in `state`.
 
     Raises WorkflowError (French message) when the actor may not fire it, when the
-    state does not allow it, or when guards fail (all failed guards are reported).
+    state does not allow it, or when guards fail (all failed guards are reported). A refusal
+    on an Inactif / À supprimer action gives `team_address` to write to, when given.
     """
     transition, actor = TRANSITION_BY_EVENT[Event(event)], Actor(actor)
-    refusal = _refusal(transition, state, actor)
+    refusal = _refusal(transition, state, actor, team_address)
     if refusal:
         raise WorkflowError(refusal, transition.event)
     failures = _guard_failures(transition, actor, facts)

@@ -1,4 +1,4 @@
-"""The Robot of the FAQ: automatic archiving, the "archivage dans 10 jours" reminder, inactivation.
+"""The Robot: automatic archiving, the "archivage dans 10 jours" reminder, inactivation.
 
 Each job takes the day it runs for (None = today in Paris) and is:
 - set-based: an INSERT ... SELECT of history rows, one UPDATE ... WHERE id IN (the ids of

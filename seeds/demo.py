@@ -23,7 +23,7 @@ from .demo_organismes import MARKER_SIRET, ORGANISMES, build_organismes, email_a
 DEMO_PASSWORD = "Demo2026!motdepasse"
 
 # (prénom, nom, identifiant, rôle, organisme keys, financeur code). Identifiants follow the
-# SPEC rule (first letter of the first name + last name + digit): Françoise and Fabien
+# The login rule (rules.make_login: first letter of the first name + last name + digit): Françoise and Fabien
 # Durant show the digit, fdurant1 then fdurant2. "2" is the LHEO code of the Conseil
 # régional, the financeur of the PRFE and sanitaire et social programmes.
 ACCOUNTS = [

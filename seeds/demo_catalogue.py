@@ -1,7 +1,7 @@
 """The demo offer: 25 actions (2 of them modules) over every workflow state.
 
-Titles are the certifications' exact titles (SPEC section 4), except the two
-taken from the FAQ's screenshots, "CAP peinture en carrosserie" and "CAP
+Titles are the certifications' exact titles (rules.title_warning), except the two
+"CAP peinture en carrosserie" and "CAP
 CUISINE", which differ only in case. One certification per action and per
 organisme, so no demo action is a doublon.
 """
@@ -31,7 +31,7 @@ CATALOGUE = [
       objectif="Préparer et peindre les éléments de carrosserie d'un véhicule dans le respect des procédures.",
       contenu="Préparation des supports, mise en teinte, application des peintures, finitions, hygiène et sécurité.",
       sessions_par_an=1, periodicite="tous les ans",
-      # the FAQ's case: désarchivée, its only session archived, so it cannot be submitted yet
+      # désarchivée, its only session archived, so it cannot be submitted yet
       sessions=(S((-1, 1, 6), (-1, 6, 26), 900, recrutement="2", archivee=True),)),
     A("ifma", "CAP Réparation des carrosseries", PUBLISHED, cert="RNCP34931", nsf=("254",),
       objectif="Réparer les éléments de carrosserie endommagés : redressage, remplacement, préparation.",
@@ -55,7 +55,7 @@ CATALOGUE = [
     A("bouche", "CAP CUISINE", PUBLISHED, cert="RNCP26650", nsf=("221",),
       objectif="Réaliser des plats à base de produits frais en respectant les règles d'hygiène.",
       contenu="Techniques culinaires de base, organisation du poste, hygiène HACCP, approvisionnement.",
-      # the FAQ's two sessions: 235 and 215 hours, training place in 77420
+      # two sessions: 235 and 215 hours, training place in 77420
       sessions=(S((0, 2, 26), (0, 12, 18), 235, dispositif="CPF"),
                 S((1, 2, 25), (1, 8, 27), 215, dispositif="CPF"))),
     A("bouche", "CAP Pâtissier", TO_FIX, cert="RNCP35316", nsf=("221",),

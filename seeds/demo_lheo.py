@@ -1,4 +1,4 @@
-"""The LHEO content of the demo offer: what a regional portal shows beside the FAQ's fields.
+"""The LHEO content of the demo offer: what a regional portal shows beside the fiche's own fields.
 
 Derived from each demo action's own data (its dispositifs, programme, hours, places) so that the
 catalogue (seeds/demo_catalogue.py) stays readable: public visé codes, languages, pedagogy,

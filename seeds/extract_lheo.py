@@ -55,7 +55,7 @@ NIVEAU_SHORT = {
 }
 
 # Our modalite codes for the LHEO keys, checked against the LHEO labels (a key
-# whose meaning changed must not be mapped silently); labels are the FAQ's words.
+# whose meaning changed must not be mapped silently); labels are the fiche's words.
 MODALITES = {
     "0": ("presentiel", "présentiel", "Présentiel"),
     "1": ("mixte", "mixte", "Mixte (présentiel et à distance)"),
@@ -135,7 +135,7 @@ def build_tables(lheo: Path) -> dict[str, tuple[list[str], list[str], list[dict]
             raise ValueError(f"dict-modalites-enseignement {key} = {entries[key]!r}, attendu {must_contain!r}")
         modalites.append({"code": code, "libelle": label, "lheo_code": key})
     tables["modalites.csv"] = (source("dict-modalites-enseignement", GML_23) + [
-        "Codes of schema.sql mapped to the LHEO keys; labels in the FAQ's words."],
+        "Codes of schema.sql mapped to the LHEO keys; labels in the fiche's words."],
         ["code", "libelle", "lheo_code"], modalites)
 
     tables["nsf.csv"] = (source("dict-NSF", NSF_221), ["code", "libelle"], _by_code(

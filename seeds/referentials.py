@@ -1,4 +1,4 @@
-"""Load the referentials (SPEC section 2) from the CSV files of seeds/data/.
+"""Load the referentials from the CSV files of seeds/data/.
 
 Idempotent: a row whose key is already in the table is skipped, never updated,
 so that running `flask seed` again neither duplicates rows nor overwrites what

@@ -1,8 +1,8 @@
 """Partner API: read-only JSON over the diffusable offer (documented in openapi.yaml).
 
 - GET /api/v1/sessions/<SE_...>: a session, only while its action is diffusable (404
-  otherwise: the FAQ's "si l'action n'est pas en diffusion, le numéro ... ne sera pas visible
-  par Pôle emploi").
+  otherwise: a partner such as France Travail must not show a session whose action left the
+  diffusion).
 - GET /api/v1/offres: search with filters and offset pagination (par_page ≤ 100).
 Open to anyone (it only shows what partner portals publish), rate-limited per client
 (ratelimit.py); a partner key (keys.py) gets a higher quota. Every answer is JSON, errors

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from .. import rules
 from ..export.lheo_format import decimal_or_none, rncp_code, rs_code
 from ..export.lheo_parts import url
 from ..models import Dispositif, EtatRecrutement, Financeur, Langue, ModalitePedagogique, PublicVise, Rome
-
-MODALITES = {"0": "presentiel", "1": "mixte", "2": "foad"}
 
 
 class Labels:
@@ -80,7 +79,7 @@ def session_json(s: dict, labels: Labels) -> dict:
         "date_fin_precision": s.get("fin_precision") or "jour",
         "duree_totale": _number(s.get("duree_totale")), "heures_centre": _number(s.get("heures_centre")),
         "heures_entreprise": _number(s.get("heures_entreprise")),
-        "modalite": MODALITES.get(str(s.get("modalite")), "presentiel"),
+        "modalite": rules.MODALITE_BY_LHEO_CODE.get(str(s.get("modalite")), "presentiel"),
         "rythme": s.get("rythme_formation"), "modalites_alternance": s.get("modalites_alternance"),
         "lieu": adresse_json(s.get("lieu")),
         "dispositif": {"code": dispositif["code"], "libelle": labels.dispositifs.get(dispositif["code"])}

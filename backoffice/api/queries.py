@@ -14,7 +14,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..export import lheo_data
-from ..workflow import Publication
 from ..export.lheo import gaps
 from ..models import (
     Action,
@@ -28,6 +27,7 @@ from ..models import (
     action_nsf,
 )
 from ..rules import parse_numero
+from ..workflow import Publication
 from .offer_json import Labels, offer_json, organisme_json, session_json
 
 

@@ -1,4 +1,4 @@
-"""Contactez-nous: the public contact form (SPEC section 8)."""
+"""Contactez-nous: the public contact form (services/contact.py routes the message)."""
 from flask import current_app, render_template
 from flask_login import current_user
 

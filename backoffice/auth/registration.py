@@ -1,4 +1,4 @@
-"""Pré-inscription: the public form (SPEC section 5, FAQ section 2)."""
+"""Pré-inscription: the public form (services/registrations.py does the work)."""
 from flask import flash, render_template
 
 from .. import rules

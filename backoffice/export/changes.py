@@ -1,5 +1,5 @@
 """The changes feed of the diffusion: what a partner must apply to go from the offer it received
-at a moment to today's offer (SPEC section 7, "A partner can rebuild the offer from the feeds").
+at a moment to today's offer (README.md: "A partner can rebuild the offer").
 
 The unit of change is the formation (one back-office action): a formation in a changes feed
 replaces the partner's copy of it whole (its actions, sessions, contacts); a withdrawn one is

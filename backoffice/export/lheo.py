@@ -22,6 +22,7 @@ visa an action that would be (backoffice/services/action_facts.py).
 """
 from __future__ import annotations
 
+from .. import rules
 from .lheo_format import (
     AUCUNE,
     LIMITS,
@@ -59,7 +60,7 @@ MODALITE_PEDAGOGIQUE_VERSION = "V10"  # dict-modalites-pedagogiques-formacodes-V
 # dict-financeurs keys (xs:enumeration of code-financeur)
 FINANCEUR_CODES = frozenset("0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20".split())
 NIVEAU_CODES = frozenset("0 1 2 3 4 5 6 7 8 11 12 13 14 15 16 17 18".split())
-MODALITE_CODES = frozenset({"0", "1", "2"})
+MODALITE_CODES = frozenset(rules.MODALITE_LHEO_CODES.values())  # dict-modalites-enseignement
 PARCOURS_CODES = frozenset({"1", "2", "3", "4"})
 NIVEAU_ENTREE_NON_COMMUNIQUE = "0"  # dict-niveaux: "information non communiquée", a code of LHEO's own
 SANS_ALTERNANCE = "Sans alternance"  # modalites-alternance of a session with no period in a company

@@ -23,7 +23,7 @@ from .xmltext import sub as _sub
 
 ETAT_RECRUTEMENT_CODES = frozenset({"1", "2", "3"})
 VALIDATION_BLOCS_CODES = frozenset({"0", "1", "2"})
-UNITE_RYTHME_SEMAINE = "3"  # dict-unite-rythme: the FAQ's "unités" of alternance are weeks
+UNITE_RYTHME_SEMAINE = "3"  # dict-unite-rythme: the fiche's "unités" of alternance are weeks
 
 
 def is_alternance(session: dict) -> bool:

@@ -21,12 +21,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import permissions
-from ..workflow import Publication
 from ..api.keys import current_partner
 from ..extensions import db, login_manager
 from ..models import Action
 from ..models.listeners import utcnow
 from ..security import is_local_path
+from ..workflow import Publication
 from . import changes, lheo_data
 from .feed import iter_feed, render_document, render_retraits
 

@@ -160,7 +160,7 @@ class Action(Numbered, Tracked, db.Model):
 
     @property
     def eligible_cpf(self) -> bool:
-        """CPF is derived from the linked certifications, never typed (SPEC section 4)."""
+        """CPF is derived from the linked certifications, never typed (rules.is_cpf)."""
         return any(c.eligible_cpf for c in self.certifications)
 
     def __str__(self):

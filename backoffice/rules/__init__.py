@@ -1,12 +1,19 @@
 """Business rules of the back-office, as pure functions (no Flask, no SQLAlchemy).
 
-Source: SPEC sections 2, 4 and 5 and the user FAQ. Every validator returns a French,
-user-facing message (str) when the value is refused, or None when it is valid. Validators
-refuse blank values too: callers skip optional fields (e.g. the UAI of an organisme that is
+Every validator returns a French, user-facing message (str) when the value is refused, or
+None when it is valid; a check of several fields at once returns (form field, message) pairs,
+empty when all is well. Validators refuse blank values too: callers skip optional fields (e.g. the UAI of an organisme that is
 not an apprenticeship centre) when blank. One module per kind of rule; every name is
 importable from `backoffice.rules`.
 """
-from .accounts import login_base, make_login
+from .accounts import (
+                          attachment_problems,
+                          deactivation_problem,
+                          login_base,
+                          make_login,
+                          name_problems,
+                          own_account_problems,
+)
 from .communes import CommuneMatch, clean_code_postal, is_cedex, is_france, match_commune, town_key
 from .content import (
                           ACTION_COLLECTION_LIMITS,
@@ -62,6 +69,8 @@ from .perimeter import (
                           IDF_REGION,
                           JUSTIFICATIF_MAX_BYTES,
                           JUSTIFICATION_REQUIRED,
+                          MODALITE_BY_LHEO_CODE,
+                          MODALITE_LHEO_CODES,
                           MODALITES,
                           PERIMETER_REFUSAL,
                           Place,
@@ -83,13 +92,15 @@ from .robot import (
 )
 
 __all__ = [
-    "login_base", "make_login", "CommuneMatch", "clean_code_postal", "is_cedex", "is_france", "match_commune",
+    "attachment_problems", "deactivation_problem", "login_base", "make_login", "name_problems",
+    "own_account_problems", "CommuneMatch", "clean_code_postal", "is_cedex", "is_france", "match_commune",
     "town_key", "NUMERO_PREFIX", "UAI_LETTERS", "format_numero", "normalize_siret",
     "normalize_uai", "parse_numero", "uai_letter", "validate_nda", "validate_siret", "validate_uai",
     "CONTRACTUAL_FIELDS", "locked_fields", "locked_violations", "parse_lock_policy", "ACCOMPAGNEMENT_MANDATORY",
     "ACTION_MANDATORY", "SESSION_MANDATORY", "URL_MAX", "find_doublon", "is_cpf", "missing_fields",
     "normalize_title", "title_warning", "validate_url", "CARIF_OREF_MAP_URL", "IDF_DEPARTEMENTS",
-    "IDF_REGION", "JUSTIFICATIF_MAX_BYTES", "JUSTIFICATION_REQUIRED", "MODALITES", "PERIMETER_REFUSAL", "Place",
+    "IDF_REGION", "JUSTIFICATIF_MAX_BYTES", "JUSTIFICATION_REQUIRED", "MODALITES", "MODALITE_BY_LHEO_CODE", "MODALITE_LHEO_CODES",
+    "PERIMETER_REFUSAL", "Place",
     "check_registration_perimeter", "check_session_dates", "check_session_place", "departement_of", "is_idf_region",
     "validate_justificatif", "INACTIVATION_DAYS", "REMINDER_DAYS_BEFORE", "archiving_date", "inactivation_date",
     "latest_end_archived_by", "latest_end_reminded_by", "reminder_date",

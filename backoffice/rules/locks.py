@@ -1,4 +1,4 @@
-"""Field locks of conventionnées actions (SPEC section 4): what the programme keeps from the OF."""
+"""Field locks of conventionnées actions: what the programme keeps from the OF."""
 from __future__ import annotations
 
 from ._text import blank

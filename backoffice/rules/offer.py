@@ -51,7 +51,8 @@ def title_warning(intitule, cert_title) -> str | None:
 
 
 
-# The FAQ's (*) fields, keyed by the column names of schema.sql where they exist.
+# The fields marked (*) on the fiche, required to SOUMETTRE (the workflow's "champs_obligatoires"
+# guard), keyed by the column names of schema.sql; the fiche derives its marks from this list.
 # Booleans (modulaire, module_autonome, conventionnee) only count as missing when
 # None: False is an answer. type_accompagnement is only asked of an accompagnement.
 ACTION_MANDATORY = {

@@ -1,5 +1,5 @@
-"""The perimeter of the regional base (SPEC section 4): Ile-de-France, the justificatif, places
-and dates of sessions.
+"""The perimeter of the regional base: Ile-de-France, the justificatif, places and dates of
+sessions.
 
 A place or a seat is in Ile-de-France when its commune is: the commune's region code (INSEE,
 '11'), from the commune referential (backoffice/rules/communes.py picks the commune of a postal
@@ -14,7 +14,7 @@ IDF_REGION = "11"
 IDF_DEPARTEMENTS = ("75", "77", "78", "91", "92", "93", "94", "95")
 _OVERSEAS = frozenset("971 972 973 974 975 976 984 986 987 988".split())
 CARIF_OREF_MAP_URL = "https://reseau.intercariforef.org/lassociation-intercariforef#toc-carte-des-carif-oref"
-# FAQ: "ce document doit peser moins de 1Mo". Mo read as the SI mégaoctet, 10**6
+# The form asks for a PDF "de moins de 1 Mo" (auth/forms.py). Mo read as the SI mégaoctet, 10**6
 # bytes (not 2**20), "moins de" as strictly less: the stricter reading, so no
 # accepted file can be too big under either reading of "1 Mo".
 JUSTIFICATIF_MAX_BYTES = 1_000_000
@@ -58,7 +58,7 @@ def is_idf_region(region_code) -> bool:
 
 def check_registration_perimeter(region_siege: str | None, offers_presentiel_in_idf: bool,
                                  foad_only: bool, has_justification: bool) -> str | None:
-    """Pré-inscription (FAQ section 2). `region_siege`: the region of the seat's commune; None (no
+    """Pré-inscription. `region_siege`: the region of the seat's commune; None (no
     commune found, or an address abroad) counts as outside Ile-de-France."""
     if is_idf_region(region_siege):
         return None
@@ -80,7 +80,11 @@ def validate_justificatif(head: bytes, size: int) -> str | None:
     return None
 
 
-MODALITES = ("presentiel", "mixte", "foad")
+# A session's modalité: its code (schema.sql's modalite table) -> the key of LHEO's
+# dict-modalites-enseignement, as seeds/data/modalites.csv loads them (a test checks both agree).
+MODALITE_LHEO_CODES = {"presentiel": "0", "mixte": "1", "foad": "2"}
+MODALITES = tuple(MODALITE_LHEO_CODES)
+MODALITE_BY_LHEO_CODE = {lheo: code for code, lheo in MODALITE_LHEO_CODES.items()}
 PLACE_REQUIRED = "Un lieu de formation est obligatoire pour une session en présentiel."
 PLACE_WITHOUT_COMMUNE = ("La commune du lieu de formation n'est pas reconnue : corrigez son code postal et sa "
                          "ville dans le carnet d'adresses (seules les formations ayant lieu en Ile-de-France "

@@ -1,4 +1,4 @@
-"""The dates of the Robot (SPEC section 4): archiving, reminder, inactivation."""
+"""The dates of the Robot (the nightly jobs of jobs/robot.py): archiving, reminder, inactivation."""
 from __future__ import annotations
 
 from datetime import date, timedelta

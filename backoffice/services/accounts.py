@@ -1,4 +1,4 @@
-"""Accounts: log-in attempts and lockout, password links, support acts (SPEC section 5).
+"""Accounts: log-in attempts and lockout, password links, the support desk's acts.
 
 No Flask here: the views pass the request's facts (identifiant, address) and
 an AccountSettings built from the app config; these functions load, check,
@@ -45,9 +45,6 @@ EMAIL_VALIDITY = timedelta(hours=24)
 EMAIL_LINK_PATH = "/confirmer-courriel/"
 VALIDITY = {"reset": RESET_VALIDITY, "activation": ACTIVATION_VALIDITY, "courriel": EMAIL_VALIDITY}
 PASSWORD_PURPOSES = ("reset", "activation")
-
-SIGNATURE = "L'équipe DOKELIO Ile-de-France\nLe CARIF francilien"
-
 
 @dataclass(frozen=True)
 class AccountSettings:
@@ -222,16 +219,8 @@ def void_tokens(session: Session, user: User, now: datetime | None = None, purpo
     session.execute(query.values(used_at=now or utcnow()))
 
 
-def _reset_mail(user: User, link: str) -> tuple[str, str]:
-    subject = "DOKELIO Ile-de-France : réinitialisation de votre mot de passe"
-    text = (f"Bonjour {user.prenom} {user.nom},\n\n"
-            "Une demande de réinitialisation du mot de passe de votre compte DOKELIO Ile-de-France "
-            f"(identifiant : {user.identifiant}) a été faite.\n\n"
-            "Pour choisir un nouveau mot de passe, ouvrez ce lien dans les 24 heures ; "
-            f"il ne peut servir qu'une seule fois :\n{link}\n\n"
-            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : "
-            f"votre mot de passe actuel reste valable.\n\n{SIGNATURE}\n")
-    return subject, text
+def _reset_mail(user: User, link: str) -> tuple[str, str, str | None]:
+    return render_mail("mot_de_passe_reinitialisation", user=user, lien=link)
 
 
 def request_password_reset(session: Session, identifiant: str, email: str, ip: str | None,
@@ -315,26 +304,6 @@ def support_unlock(session: Session, target: User) -> str:
     record_acte(session, target, "Support : compte débloqué")
     session.commit()
     return f"Le compte {target.identifiant} est débloqué."
-
-
-def support_deactivate(session: Session, target: User, acting_user) -> str:
-    """Support: deactivate the account, end its sessions and void its links.
-
-    Not one's own account (nobody locks themselves out by mistake), and not an
-    administrator's unless one is an administrator.
-    """
-    if acting_user is not None and target.id == getattr(acting_user, "id", None):
-        return "Vous ne pouvez pas désactiver votre propre compte."
-    if target.role_code == "admin" and getattr(acting_user, "role_code", None) != "admin":
-        return "Seul un administrateur peut désactiver le compte d'un administrateur."
-    if not target.actif:
-        return f"Le compte {target.identifiant} est déjà désactivé."
-    target.actif = False
-    end_sessions(session, target)
-    void_tokens(session, target)
-    record_acte(session, target, "Support : compte désactivé")
-    session.commit()
-    return f"Le compte {target.identifiant} est désactivé."
 
 
 def find_users(session: Session, text: str, limit: int = 50) -> list[User]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import Session as DbSession
 
-from .. import permissions, rules, workflow as W
+from .. import permissions, rules
+from .. import workflow as W
 from ..models import Action, Session, action_certification
 
 
@@ -56,7 +57,7 @@ def has_active_session(session: DbSession, action) -> bool:
 
 
 def doublon_of(session: DbSession, action) -> Action | None:
-    """The older action of the same organisme sharing a certification (SPEC section 4), if any.
+    """The older action of the same organisme sharing a certification (rules.find_doublon), if any.
 
     "The second action is the doublon": only older actions count. An action's own family
     (its action modulaire, its modules, sibling modules) may share a certification, and an

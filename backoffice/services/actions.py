@@ -1,4 +1,4 @@
-"""The life of an action de formation: one function per user intent (SPEC sections 3 and 4).
+"""The life of an action de formation: one function per user intent.
 
 Each intent takes the database session and the acting user (None = the Robot, for jobs),
 checks the permission (permissions.can), computes the workflow `Facts` from the database,
@@ -13,25 +13,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session as DbSession
 
 from .. import permissions, rules, workflow
-from ..actor import ROBOT, Actor as Author, acting_as, current_actor
-from ..models import Action, History, Organisme, User, user_organisme
+from ..actor import ROBOT, acting_as, current_actor
+from ..actor import Actor as Author
+from ..models import Action, History, Organisme, User
 from ..models.listeners import utcnow
 from . import publication
-from .action_facts import (doublon_of, facts, has_active_session, is_diffusable, old_value,
-                           organisme_id_of, set_state, state_of, title_warnings, workflow_actor)
-from .mail import queue_mail, render_mail
+from .action_facts import (
+    doublon_of,
+    facts,
+    has_active_session,
+    is_diffusable,
+    old_value,
+    organisme_id_of,
+    set_state,
+    state_of,
+    title_warnings,
+    workflow_actor,
+)
+from .mail import organisme_users, queue_mail, render_mail, team_address
 
 W = workflow
-TEAM_ADDRESS = "dokelio@iledefrance.fr"
 STALE_MESSAGE = ("Cette action a été modifiée par un autre utilisateur depuis que vous l'avez ouverte : "
                  "l'opération n'a pas été effectuée. Rechargez la fiche et recommencez.")
 FORBIDDEN_MESSAGE = W.NOT_ALLOWED_MESSAGE
 CERTIFICATION_FROZEN = ("L'action de formation est déjà en diffusion : vous ne pouvez plus modifier ses "
-                        f"certifications. Veuillez nous contacter par mail à {TEAM_ADDRESS}.")
+                        "certifications. Veuillez nous contacter")
 PROGRAMME_WITHOUT_CONVENTION = "Un programme ne se renseigne que pour une action conventionnée."
 CONVENTION_WITHOUT_PROGRAMME = "Une action conventionnée doit être rattachée à un programme."
 OTHER_ORGANISME_CONTACT = "Le contact doit appartenir au carnet de contacts de l'organisme de l'action."
@@ -56,6 +66,17 @@ class ServiceError(Exception):
         self.field = field if field is not None else self.errors[0][0]
         self.forbidden = forbidden
         super().__init__(self.message)
+
+
+def apply_workflow(event: W.Event, state: W.State, actor: W.Actor, facts: W.Facts = W.Facts()) -> W.State:
+    """workflow.apply, whose refusal of an Inactif / À supprimer action gives the team's address."""
+    return W.apply(event, state, actor, facts, team_address=team_address())
+
+
+def certification_frozen_message() -> str:
+    """Why the certifications of a diffused action are not the organisme's to change, and whom to write to."""
+    team = team_address()
+    return f"{CERTIFICATION_FROZEN} par mail à {team}." if team else f"{CERTIFICATION_FROZEN}."
 
 
 def author(user) -> Author:
@@ -108,7 +129,7 @@ def _transition(session: DbSession, user, action, event: W.Event, expected_versi
     check_allowed(user, "action", "edit", action)
     check_version(action, expected_version)
     old = state_of(action)
-    new = W.apply(event, old, workflow_actor(user, action), facts(session, action) if with_facts else W.Facts())
+    new = apply_workflow(event, old, workflow_actor(user, action), facts(session, action) if with_facts else W.Facts())
     set_state(action, new)
     record_transition(session, action, old, new, message or W.EVENT_LABELS[event])
     return new
@@ -130,7 +151,7 @@ def _convention_changed(session: DbSession, action) -> bool:
 
 
 def check_content(session: DbSession, user, action) -> None:
-    """Business rules of the fiche's content (SPEC section 4) and of its LHEO fields (coded values,
+    """Business rules of the fiche's content (rules.content) and of its LHEO fields (coded values,
     web addresses, lengths, counts, blocs of its own certifications), whatever posted it."""
     errors = []
     owner_side = user is not None and not permissions.allowed(user, "action", "control")
@@ -138,7 +159,7 @@ def check_content(session: DbSession, user, action) -> None:
     if owner_side and existing and _convention_changed(session, action):
         errors.append(("conventionnee", W.CONVENTIONNEE_MESSAGE))
     if owner_side and existing and _certifications_changed(action) and is_diffusable(action):
-        errors.append(("certifications", CERTIFICATION_FROZEN))
+        errors.append(("certifications", certification_frozen_message()))
     if (action.programme is not None or action.programme_id is not None) and not action.conventionnee:
         errors.append(("programme", PROGRAMME_WITHOUT_CONVENTION))
     if action.conventionnee and action.programme is None and action.programme_id is None:
@@ -168,7 +189,7 @@ def apply_save(session: DbSession, user, action) -> tuple[W.State, W.State]:
     """
     old = state_of(action)
     actor = workflow_actor(user, action)
-    new = W.apply(W.Event.ENREGISTRER, old, actor)
+    new = apply_workflow(W.Event.ENREGISTRER, old, actor)
     if new != old:
         set_state(action, new)
         if new.controle is W.Controle.A_CONTROLER:  # an OF's edit of a Visé action: it joins the queue now
@@ -197,7 +218,7 @@ def create_action(session: DbSession, user, action: Action) -> Action:
         raise ServiceError(FORBIDDEN_MESSAGE, field="organisme", forbidden=True)
     if action.parent is not None:
         action.type = "module"
-    state = W.apply(W.Event.CREER, W.INITIAL_STATE, workflow_actor(user, action),
+    state = apply_workflow(W.Event.CREER, W.INITIAL_STATE, workflow_actor(user, action),
                     W.Facts(conventionnee=bool(action.conventionnee)))
     check_content(session, user, action)
     set_state(action, state)
@@ -240,11 +261,8 @@ def vise_action(session: DbSession, user, action: Action, expected_version=None)
 
 
 def organisme_emails(session: DbSession, organisme_id: int) -> list[str]:
-    """E-mails of the active users of an organisme (demande de complétude)."""
-    return list(session.scalars(
-        select(User.email).join(user_organisme, user_organisme.c.user_id == User.id)
-        .where(user_organisme.c.organisme_id == organisme_id, User.actif.is_(True),
-               User.role_code == permissions.ORGANISME).order_by(User.email)))
+    """E-mails of the active users of an organisme (demande de complétude), sorted."""
+    return list(session.scalars(organisme_users(organisme_id).order_by(User.email)))
 
 
 @intent
@@ -314,7 +332,7 @@ def duplicate_action(session: DbSession, user, action: Action) -> Action:
     not the sessions nor the modules."""
     check_allowed(user, "action", "view", action)
     check_allowed(user, "action", "create", action)
-    state = W.apply(W.Event.DUPLIQUER, state_of(action), workflow_actor(user, action),
+    state = apply_workflow(W.Event.DUPLIQUER, state_of(action), workflow_actor(user, action),
                     W.Facts(conventionnee=bool(action.conventionnee)))
     copy = Action(**{attr.key: getattr(action, attr.key) for attr in inspect(Action).column_attrs
                      if attr.key not in NOT_COPIED})
@@ -341,5 +359,5 @@ __all__ = [
     "ServiceError", "create_action", "save_action", "submit_action", "vise_action", "request_completude",
     "archive_action", "unarchive_action", "reactivate_action", "duplicate_action", "doublon_of", "facts",
     "state_of", "workflow_actor", "title_warnings", "is_diffusable", "has_active_session", "apply_save",
-    "check_content", "EVENT_SERVICES", "TEAM_ADDRESS",
+    "check_content", "EVENT_SERVICES", "apply_workflow", "certification_frozen_message",
 ]

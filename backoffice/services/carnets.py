@@ -1,5 +1,5 @@
 """Carnet d'adresses and carnet de contacts of an organisme, and the fiche organisme that edits
-them inline: one function per user intent (SPEC section 2).
+them inline: one function per user intent.
 
 An address or a contact is content of the offer: a session shows its places (lieu, adresse
 d'inscription, adresse d'information) and its contact, an action its contact, and the published

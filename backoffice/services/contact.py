@@ -1,4 +1,5 @@
-"""The contact form of FAQ section 6: a message routed by topic to one of the three team mailboxes."""
+"""The contact form: a message routed by topic to one of the team's three mailboxes (config TEAM_MAILBOXES),
+each in charge of one kind of offer."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -7,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from . import throttle
-from .mail import queue_mail
+from .mail import queue_mail, render_mail
 
 TOPICS = {
     "non_conventionne": "Offre de formation non conventionnée",
@@ -33,11 +34,11 @@ def send_contact_message(session: Session, mailboxes: Mapping[str, str], topic: 
         return THROTTLED
     throttle.hit(session, ip_bucket, now)
     sender = _one_line(courriel, 254)
-    body = (f"Message reçu par le formulaire de contact de DOKELIO Ile-de-France.\n\n"
-            f"Sujet : {TOPICS[topic]}\nNom : {_one_line(nom, 200)}\nCourriel : {sender}\n"
-            f"Organisme : {_one_line(organisme, 250) or '-'}\n"
-            f"Compte connecté : {user_identifiant or 'aucun'}\n\n{message}\n")
-    row = queue_mail(session, mailboxes[topic], f"[Contact DOKELIO] {TOPICS[topic]} - {_one_line(nom, 80)}", body)
-    row.reply_to = sender  # the team answers the sender directly
+    subject, text, html = render_mail("contact_message", sujet=TOPICS[topic], nom=_one_line(nom, 200),
+                                      nom_court=_one_line(nom, 80), courriel=sender,
+                                      organisme=_one_line(organisme, 250), identifiant=user_identifiant,
+                                      message=message)
+    # the team answers the sender directly
+    queue_mail(session, mailboxes[topic], subject, text, html, reply_to=sender)
     session.commit()
     return None

@@ -1,4 +1,4 @@
-"""The registration justification (FAQ: a PDF of less than 1 Mo): check and storage.
+"""The registration justification (a PDF of less than 1 Mo, rules.validate_justificatif): check and storage.
 
 A file is accepted only if it starts like a PDF, weighs less than
 rules.JUSTIFICATIF_MAX_BYTES AND a PDF parser (pypdf) reads its page tree: a

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_mail import BadHeaderError, Message
+from jinja2 import TemplateNotFound
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -104,26 +105,38 @@ def queue_mail(session: Session, to: str | Iterable[str], subject: str, text: st
 
 # ------------------------------------------------------------------ rendering
 
+def team_address() -> str:
+    """The team's address given to users (« contactez l'équipe à ... »): the mailbox of the
+    non-conventionné offer (config TEAM_MAILBOXES, env MAILBOX_NON_CONVENTIONNE); "" outside
+    an app."""
+    if not has_app_context():
+        return ""
+    return (current_app.config.get("TEAM_MAILBOXES") or {}).get("non_conventionne", "")
+
+
 def _defaults() -> dict:
-    config = current_app.config
     return {
-        "base_url": config.get("BASE_URL", "").rstrip("/"),
-        "equipe_courriel": config.get("TEAM_MAILBOXES", {}).get("non_conventionne", "dokelio@iledefrance.fr"),
+        "base_url": current_app.config.get("BASE_URL", "").rstrip("/"),
+        "equipe_courriel": team_address(),
         "site": "DOKELIO Ile-de-France",
     }
 
 
-def render_mail(template_name: str, **ctx) -> tuple[str, str, str]:
+def render_mail(template_name: str, **ctx) -> tuple[str, str, str | None]:
     """(subject, text, html) from templates/mail/<name>.txt and <name>.html.
 
-    The text template sets the subject with `{% set subject = ... %}`; the HTML one is
-    autoescaped. Both get base_url, equipe_courriel and site unless given.
+    The text template sets the subject with `{% set subject %}...{% endset %}`; the HTML one is
+    autoescaped, and optional: the mails to the team's mailboxes are text only (html None).
+    Both get base_url, equipe_courriel and site unless given.
     """
     env = current_app.jinja_env
     context = {**_defaults(), **ctx}
     text_module = env.get_template(f"mail/{template_name}.txt").make_module(context)
     subject = " ".join(str(getattr(text_module, "subject", "")).split())
-    html = env.get_template(f"mail/{template_name}.html").render(context, subject=subject)
+    try:
+        html = env.get_template(f"mail/{template_name}.html").render(context, subject=subject)
+    except TemplateNotFound:
+        html = None
     return subject, str(text_module).strip() + "\n", html
 
 
@@ -149,11 +162,6 @@ def organisme_users(organisme_id):
     return (select(User.email).join(user_organisme, user_organisme.c.user_id == User.id)
             .where(user_organisme.c.organisme_id == organisme_id, User.actif.is_(True),
                    User.role_code == "organisme"))
-
-
-def organisme_recipients(session: Session, organisme_id: int) -> list[str]:
-    """The addresses of organisme_users, sorted."""
-    return list(session.scalars(organisme_users(organisme_id).order_by(User.email)))
 
 
 # ------------------------------------------------------------------ sending

@@ -22,8 +22,16 @@ from ..actor import Actor, acting_as
 from ..models import PasswordToken, User
 from ..models.listeners import utcnow
 from ..passwords import hash_password
-from .accounts import (AccountSettings, check_current_password, end_sessions, find_valid_token,
-                       issue_token, notify_password_changed, record_acte, void_tokens)
+from .accounts import (
+    AccountSettings,
+    check_current_password,
+    end_sessions,
+    find_valid_token,
+    issue_token,
+    notify_password_changed,
+    record_acte,
+    void_tokens,
+)
 from .mail import queue_mail, render_mail
 from .password_policy import MISMATCH, check_password
 

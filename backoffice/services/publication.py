@@ -1,6 +1,6 @@
 """The published version of an action: what partners see, and what changed since the last visa.
 
-SPEC section 3 and 7: partners only ever see content a documentaliste visé. VISER stores
+Partners only ever see content a documentaliste visé (README.md, « What partners receive »). VISER stores
 `snapshot(action)` as JSON in `action.version_publiee` (a CHECK of schema.sql makes a diffusable
 action without it impossible); the LHEO feed, the single-action XML and the partner API read
 only that stored version; the control screen shows `diff(published, snapshot)`.

@@ -1,12 +1,11 @@
 """Pré-inscription of an organisme and its first user, and the documentalists' decision.
 
-SPEC section 5 and FAQ section 2: the public form creates a brouillon organisme
-and an inactive user; outside Ile-de-France (the seat's commune, from the commune
-referential, is in another region) a justification PDF is required,
-and an organisme that only offers distance learning (FOAD) is refused with the
-FAQ's message. A documentaliste validates (organisme validé, user active,
-e-mail with the identifiant and a link to set a password) or refuses (e-mail
-with the reason). No Flask here.
+The public form creates a brouillon organisme and an inactive user; outside Ile-de-France
+(the seat's commune, from the commune referential, is in another region) a justification PDF
+is required, and an organisme that only offers distance learning (FOAD) is refused
+(rules.check_registration_perimeter). A documentaliste validates (organisme validé, user
+active, e-mail with the identifiant and a link to set a password) or refuses (e-mail with the
+reason). No Flask import; the e-mails are the templates of templates/mail/.
 """
 from __future__ import annotations
 
@@ -22,16 +21,16 @@ from ..actor import Actor, acting_as, current_actor
 from ..models import Commune, EtatOrganisme, History, Organisme, User, user_organisme
 from ..models.listeners import utcnow
 from . import communes, justificatifs, organisme_publication, throttle
-from .accounts import SIGNATURE, AccountSettings, issue_token, record_acte
-from .mail import queue_mail
+from .accounts import AccountSettings, issue_token, record_acte
+from .mail import queue_mail, render_mail
 
-# Who is written as "Dernier utilisateur" of a pré-inscription: the OF itself (FAQ's label).
+# Who is written as "Dernier utilisateur" of a pré-inscription: the organisme itself.
 REGISTRANT = Actor(None, "Organisme de formation")
 IGNORED_JUSTIFICATIF = ("Votre organisme est situé en Ile-de-France : aucun justificatif n'est demandé, "
                         "le document joint n'a pas été conservé.")
 THROTTLED = "Trop de demandes depuis votre connexion : réessayez dans une heure."
-SIRET_TAKEN = ("Un organisme avec ce SIRET est déjà inscrit dans DOKELIO Ile-de-France. Pour obtenir un compte "
-               "sur cet organisme, contactez l'équipe : dokelio@iledefrance.fr.")
+SIRET_TAKEN = "Un organisme avec ce SIRET est déjà inscrit dans DOKELIO Ile-de-France."
+ASK_THE_TEAM = " Pour obtenir un compte sur cet organisme, contactez l'équipe : {equipe}."
 ALREADY_DECIDED = "Cette pré-inscription a déjà été traitée."
 
 
@@ -66,7 +65,7 @@ class Outcome:
     in_region: bool | None = None  # the seat's commune is in Ile-de-France (None: no commune found)
 
 
-def _field_errors(session: Session, reg: Registration) -> dict[str, str]:
+def _field_errors(session: Session, reg: Registration, settings: AccountSettings) -> dict[str, str]:
     errors: dict[str, str] = {}
     for name, check in (("siret", rules.validate_siret), ("nda", rules.validate_nda)):
         message = check(getattr(reg, name))
@@ -79,7 +78,8 @@ def _field_errors(session: Session, reg: Registration) -> dict[str, str]:
     if "siret" not in errors:
         siret = rules.normalize_siret(reg.siret)
         if session.scalar(select(exists().where(Organisme.siret == siret))):
-            errors["siret"] = SIRET_TAKEN
+            team = settings.team_mailboxes.get("non_conventionne")
+            errors["siret"] = SIRET_TAKEN + (ASK_THE_TEAM.format(equipe=team) if team else "")
     return errors
 
 
@@ -90,7 +90,7 @@ def preregister(session: Session, reg: Registration, pdf: bytes | None, pdf_name
     ip_bucket = throttle.bucket("inscription-ip", ip)
     if throttle.exceeded(session, ip_bucket, throttle.REGISTRATION_PER_IP, now):
         return Outcome(errors={"__all__": THROTTLED})
-    errors = _field_errors(session, reg)
+    errors = _field_errors(session, reg, settings)
     seat = communes.resolve(session, reg.code_postal, reg.ville)
     if not seat.found:
         errors[seat.field] = seat.message
@@ -150,18 +150,11 @@ def _create(session: Session, reg: Registration, commune: Commune, stored: str |
         user.organismes = [organisme]
         session.add_all([organisme, user])
         session.flush()
-        queue_mail(session, reg.email, "DOKELIO Ile-de-France : demande de pré-inscription reçue",
-                   f"Bonjour {reg.prenom} {reg.nom},\n\nNous avons bien reçu la demande de pré-inscription de "
-                   f"l'organisme « {reg.raison_sociale} » (SIRET {organisme.siret}) dans DOKELIO Ile-de-France.\n\n"
-                   "Les documentalistes du CARIF francilien vont l'examiner. Dès qu'elle sera validée, vous "
-                   "recevrez un courriel avec votre identifiant et un lien pour choisir votre mot de passe.\n\n"
-                   f"{SIGNATURE}\n")
+        queue_mail(session, reg.email, *render_mail("preinscription_recue", user=user, organisme=organisme))
         team = settings.team_mailboxes.get("non_conventionne")
         if team:
-            queue_mail(session, team, f"Nouvelle pré-inscription à valider : {organisme.numero}",
-                       f"Une pré-inscription attend sa validation dans « Organismes de formation en brouillon ».\n\n"
-                       f"Organisme : {organisme.numero} - {reg.raison_sociale}\nSIRET : {organisme.siret}\n"
-                       f"Code postal : {organisme.code_postal}\nJustificatif joint : {'oui' if stored else 'non'}\n")
+            queue_mail(session, team, *render_mail("preinscription_a_valider", organisme=organisme,
+                                                   justificatif=bool(stored)))
     return Outcome(organisme=organisme, user=user)
 
 
@@ -190,14 +183,8 @@ def validate_registration(session: Session, organisme: Organisme, settings: Acco
     for user in users:
         user.actif = True
         token = issue_token(session, user, "activation", settings)
-        queue_mail(session, user.email, "DOKELIO Ile-de-France : votre inscription est validée",
-                   f"Bonjour {user.prenom} {user.nom},\n\nLa pré-inscription de l'organisme « {organisme.raison_sociale} » "
-                   "dans DOKELIO Ile-de-France a été validée par les documentalistes du CARIF francilien.\n\n"
-                   f"Votre identifiant : {user.identifiant}\n\n"
-                   "Pour choisir votre mot de passe, ouvrez ce lien (valable 7 jours, utilisable une seule fois) :\n"
-                   f"{settings.password_link(token)}\n\n"
-                   "Passé ce délai, cliquez sur « Mot de passe oublié ? » sur la page de connexion et saisissez "
-                   f"votre identifiant et ce courriel.\n\n{SIGNATURE}\n")
+        queue_mail(session, user.email, *render_mail("inscription_validee", user=user, organisme=organisme,
+                                                     lien=settings.password_link(token)))
         record_acte(session, user, "Compte activé : pré-inscription de l'organisme validée")
     _organisme_acte(session, organisme, "Pré-inscription validée")
     session.commit()
@@ -217,10 +204,8 @@ def refuse_registration(session: Session, organisme: Organisme, motif: str) -> t
         return False, ALREADY_DECIDED
     organisme.etat = EtatOrganisme.REFUSE
     for user in pending_users(session, organisme):
-        queue_mail(session, user.email, "DOKELIO Ile-de-France : votre demande de pré-inscription",
-                   f"Bonjour {user.prenom} {user.nom},\n\nLa demande de pré-inscription de l'organisme "
-                   f"« {organisme.raison_sociale} » dans DOKELIO Ile-de-France n'a pas pu être acceptée.\n\n"
-                   f"Motif : {motif}\n\nPour toute question : dokelio@iledefrance.fr.\n\n{SIGNATURE}\n")
+        queue_mail(session, user.email, *render_mail("preinscription_refusee", user=user, organisme=organisme,
+                                                     motif=motif))
     _organisme_acte(session, organisme, f"Pré-inscription refusée. Motif : {motif}")
     session.commit()
     return True, f"La pré-inscription de l'organisme {organisme.numero} est refusée ; le motif a été envoyé."

@@ -1,4 +1,4 @@
-"""Sessions of an action: create, save, duplicate, archive (SPEC sections 2 and 4).
+"""Sessions of an action: create, save, duplicate, archive.
 
 Every change of a session is a change of its action's content: it fires ENREGISTRER on the
 action (an OF adding a session to a Visé action sends it back to control while partners keep
@@ -20,7 +20,16 @@ from sqlalchemy.orm import Session as DbSession
 from .. import permissions, rules
 from .. import workflow as W
 from ..models import Action, Session, SessionFinanceur
-from .actions import ServiceError, apply_save, check_allowed, intent, old_value, state_of, workflow_actor
+from .actions import (
+    ServiceError,
+    apply_save,
+    apply_workflow,
+    check_allowed,
+    intent,
+    old_value,
+    state_of,
+    workflow_actor,
+)
 
 APPRENTISSAGE_FIELDS = ("duree_cycle", "annees_apprentissage", "niveau_bac", "rythme", "unites_centre",
                         "unites_entreprise")
@@ -126,7 +135,7 @@ def check_session(session: DbSession, user, sess: Session) -> None:
 def _check_editable(user, action: Action) -> None:
     """The user may save this action at all (an OF has no hand on an Inactif / À supprimer one)."""
     check_allowed(user, "action", "edit", action)
-    W.apply(W.Event.ENREGISTRER, state_of(action), workflow_actor(user, action))
+    apply_workflow(W.Event.ENREGISTRER, state_of(action), workflow_actor(user, action))
 
 
 @intent

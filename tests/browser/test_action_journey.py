@@ -1,4 +1,4 @@
-"""The life of an action in a real Chromium (issue 3 acceptance), screenshots in test-artifacts/<test name>/:
+"""The life of an action in a real Chromium, screenshots in test-artifacts/<test name>/:
 an organisme creates an action, is refused submission without a session, adds one, submits; a documentaliste
 requests changes, the organisme fixes and resubmits, the documentaliste vises; the organisme edits the
 diffusable action and the documentaliste sees the diff; archive then désarchive."""
@@ -64,7 +64,7 @@ class Journey:
 
 
 def test_action_journey(page, live_server, make, unique, artifacts):
-    """The whole FAQ journey of an action, two users, one browser (the base is shared with the other
+    """The whole journey of an action, two users, one browser (the base is shared with the other
     browser tests: every record here is the test's own, found by its unique name or numero)."""
     organisme = make.organisme(nom_usuel=f"GRETA Parcours {unique}")
     make.adresse(organisme, libelle=f"Site de Meaux {unique}", code_postal="77100", ville="Meaux",
@@ -89,7 +89,7 @@ def test_action_journey(page, live_server, make, unique, artifacts):
     numero = page.inner_text(".numero")
     assert numero.startswith("AF_") and j.indicators() == ("En rédaction", "Brouillon", "Créé")
 
-    # 2. SOUMETTRE without a session: the FAQ's refusal (and the missing fields, LHEO's included).
+    # 2. SOUMETTRE without a session: refused (with the missing fields, LHEO's included).
     j.click("#btn-soumettre")
     assert W.SESSION_MESSAGE in j.flashes() and "Résultats attendus" in j.flashes()
     assert "Public visé (au moins un code)" in j.flashes()

@@ -1,4 +1,4 @@
-"""Smoke journeys in a real Chromium (issue 2, item 10); screenshots in test-artifacts/<test>/.
+"""Smoke journeys in a real Chromium; screenshots in test-artifacts/<test>/.
 
 - A documentaliste logs in, lists the actions, finds one with the list's
   search box, opens its fiche and edits one of its sessions from the SESSION tab.

@@ -1,4 +1,4 @@
-"""Contactez-nous: a message routed by topic to the FAQ's three team mailboxes, throttled."""
+"""Contactez-nous: a message routed by topic to the team's three mailboxes, throttled."""
 import pytest
 
 from tests.accounts_helpers import outbox

@@ -8,8 +8,13 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import History, PasswordToken
-from backoffice.services.accounts import (MAX_FAILED_LOGINS, WRONG_CURRENT_PASSWORD, AccountSettings,
-                                          find_valid_token, issue_token)
+from backoffice.services.accounts import (
+    MAX_FAILED_LOGINS,
+    WRONG_CURRENT_PASSWORD,
+    AccountSettings,
+    find_valid_token,
+    issue_token,
+)
 from backoffice.services.password_policy import MISMATCH, TOO_PERSONAL, TOO_SHORT
 from tests.accounts_helpers import STRONG_PASSWORD, outbox
 from tests.conftest import login
@@ -22,11 +27,11 @@ PAGE = "/admin/compte/"
 def _errors(page: str, name: str) -> list[str]:
     """The messages rendered at a field (auth/_fields.html)."""
     return [html.unescape(m).strip()
-            for m in re.findall(r'data-field="%s">(.*?)</div>' % re.escape(name), page, re.S)]
+            for m in re.findall(rf'data-field="{re.escape(name)}">(.*?)</div>', page, re.S)]
 
 
 def _value(page: str, name: str) -> str | None:
-    match = re.search(r'<input[^>]*name="%s"[^>]*>' % re.escape(name), page)
+    match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', page)
     value = re.search(r'value="([^"]*)"', match.group(0)) if match else None
     return html.unescape(value.group(1)) if value else None
 

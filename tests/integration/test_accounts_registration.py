@@ -1,4 +1,4 @@
-"""Pré-inscription (SPEC section 5, FAQ section 2) and the documentalists' decision."""
+"""Pré-inscription and the documentalists' decision."""
 import os
 from io import BytesIO
 
@@ -102,8 +102,8 @@ def test_outside_idf_with_pdf_is_stored_under_a_random_name(client, make, app):
 
 
 @SQLITE_ONLY
-def test_perimeter_refusals_follow_the_faq(client):
-    """Outside IDF: FOAD only or no présentiel in IDF is refused with the FAQ's message (Carif-Oref of
+def test_perimeter_refusals(client):
+    """Outside IDF: FOAD only or no présentiel in IDF is refused with the perimeter message (Carif-Oref of
     the region); présentiel without the justification asks for it; nothing is created."""
     for overrides in ({"foad_uniquement": "oui"}, {"presentiel_idf": "non"}):
         body = _register(client, code_postal="33000", ville="Bordeaux", **overrides).get_data(as_text=True)

@@ -164,7 +164,7 @@ def test_bulk_viser_and_archiver_with_confirmation(client, make):
 @SQLITE
 def test_print_view_escapes_user_text_and_tabs(client, make):
     """IMPRIMER shows the fiche and its sessions with every user text escaped; the SESSION tab lists sessions
-    in the FAQ's columns with Archiver / Dupliquer; MODULES offers to create a module of a modular action."""
+    in the tab's columns with Archiver / Dupliquer; MODULES offers to create a module of a modular action."""
     o = make.organisme()
     action = make.action(o, intitule='<script>alert("x")</script> Cuisine', modulaire=True)
     sess = make.session(action)
@@ -195,7 +195,7 @@ def test_print_view_escapes_user_text_and_tabs(client, make):
 
 def test_concurrent_edit_second_refused_nothing_lost(app, make):
     """Two clients open the same fiche; the first saves; the second's save is refused with the French
-    message, its typed values are still in the form, and the first's change is kept (issue 2)."""
+    message, its typed values are still in the form, and the first's change is kept."""
     o = make.organisme()
     action = make.action(o, intitule="Titre initial")
     user = make.user("organisme", organismes=[o])

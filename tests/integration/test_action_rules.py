@@ -1,6 +1,6 @@
-"""SPEC section 4 on the action and session fiches, attacked as an organisme user through the form and by
+"""The content rules of the action and session fiches, attacked as an organisme user through the form and by
 forged POSTs: doublon, conventionnée (and its locked session fields), certification freeze, CPF; and bad
-input answered in French at the field, never a 500 (issue 2 acceptance)."""
+input answered in French at the field, never a 500."""
 import html
 import re
 from datetime import date
@@ -124,7 +124,7 @@ def test_locked_session_fields_of_a_conventionnee(client, make):
 
 def test_certification_frozen_once_diffusable_and_cpf_derived(client, make):
     """Before diffusion the OF links a certification (the CPF tag follows it, warning if the title differs);
-    once diffusable the certification is shown read-only with the FAQ's contact, and a forged change is
+    once diffusable the certification is shown read-only with the team's address, and a forged change is
     refused with that message. No form, forged or not, sets CPF."""
     o = make.organisme()
     cpf_cert = make.certification(eligible_cpf=True, intitule="Titre professionnel Cuisinier")

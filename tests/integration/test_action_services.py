@@ -1,6 +1,6 @@
 """The life of an action through services.actions / services.sessions (no HTTP): every intent
-changes the indicators as SPEC section 3 says, writes its history, and refuses with the FAQ's
-messages. The whole life runs on both databases (JSON snapshot, dates, outbox); the rest on one."""
+changes the indicators as workflow.py's table says, writes its history, and refuses with
+French messages. The whole life runs on both databases (JSON snapshot, dates, outbox); the rest on one."""
 import json
 from datetime import date, datetime, timedelta
 
@@ -10,8 +10,8 @@ from sqlalchemy import select
 from backoffice import workflow as W
 from backoffice.extensions import db
 from backoffice.models import Action, History, Outbox, PublicVise
-from backoffice.services import actions, publication, sessions
 from backoffice.models import Session as FormationSession
+from backoffice.services import actions, publication, sessions
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 

@@ -26,7 +26,7 @@ def test_dupliquer_button_is_shown_exactly_when_the_workflow_accepts_it(app, cli
     login(client, make.user(role, organismes=[o] if role == "organisme" else []).identifiant)
     actor = W.Actor.OWNER if role == "organisme" else W.Actor.DOCUMENTALISTE
     accepted = W.Event.DUPLIQUER in W.allowed_events(W.INITIAL_STATE, actor, W.Facts(conventionnee=conventionnee))
-    assert accepted is not (conventionnee and role == "organisme")  # the guard, as the SPEC says
+    assert accepted is not (conventionnee and role == "organisme")  # the guard of workflow.DUPLIQUER
 
     body = client.get(f"/admin/actions/edit/?id={action.id}").get_data(as_text=True)
     assert ('id="btn-dupliquer"' in body) is accepted

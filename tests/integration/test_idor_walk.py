@@ -1,4 +1,4 @@
-"""The IDOR walk (issue 2, item 5): every route of the app, aimed at another organisme's records.
+"""The IDOR walk: every route of the app, aimed at another organisme's records.
 
 Two organismes A and B each get a record of every scoped kind. An organisme
 user of A (then a financeur of another financeur) walks every rule of the URL

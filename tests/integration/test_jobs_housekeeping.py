@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import JobRun, ThrottleEvent
-from backoffice.services import throttle
 from backoffice.models.listeners import utcnow
+from backoffice.services import throttle
 from jobs import housekeeping, schedule
 
 

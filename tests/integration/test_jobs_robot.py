@@ -9,7 +9,6 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import Action, History, JobRun
 from jobs import robot
-
 from tests.integration.jobs_support import D, build_robot_base, outbox_keys, snapshot
 
 

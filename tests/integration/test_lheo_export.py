@@ -8,8 +8,7 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import Action
 from backoffice.models.listeners import utcnow
-from tests.lheo_helpers import (NS, VENDORED_XSD, assert_valid, enable_partner, numeros, rich_offer, save,
-                                simple_offer)
+from tests.lheo_helpers import NS, VENDORED_XSD, assert_valid, enable_partner, numeros, rich_offer, save, simple_offer
 
 
 def test_vendored_xsd_is_the_declared_one():

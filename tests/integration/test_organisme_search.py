@@ -1,4 +1,4 @@
-"""Recherche d'organisme: the FAQ's criteria, scoped, each organisme once, paged, linked to its fiche."""
+"""Recherche d'organisme: the screen's criteria, scoped, each organisme once, paged, linked to its fiche."""
 import html
 import re
 
@@ -46,7 +46,7 @@ def _find(o, user, **args):
 
 
 def test_each_criterion_and_their_combinations(orgs, make):
-    """Every criterion of the FAQ's screen, alone and combined; action criteria hold for one action."""
+    """Every criterion of the screen, alone and combined; action criteria hold for one action."""
     doc = make.user("documentaliste")
     everyone = {"greta", "opco", "mediateur", "draft"}
     assert _find(orgs, doc) == everyone
@@ -92,7 +92,7 @@ def test_scope_and_paging(orgs, make):
 
 
 def test_screen_labels_results_links_and_access(client, orgs, make):
-    """The screen has the FAQ's labels; results link to the fiche; financeurs are refused; anonymous log in."""
+    """The screen has its French labels; results link to the fiche; financeurs are refused; anonymous log in."""
     assert client.get("/admin/recherche-organismes/").status_code == 302
     login(client, make.user("documentaliste").identifiant)
     body = html.unescape(client.get("/admin/recherche-organismes/").get_data(as_text=True))

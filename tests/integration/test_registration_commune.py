@@ -38,7 +38,7 @@ def test_a_mistyped_town_is_a_field_error_not_a_refusal(client):
 
 
 def test_a_seat_in_nantes_is_outside_the_region(client):
-    """44000 Nantes (region 52), FOAD only: refused with the FAQ's message."""
+    """44000 Nantes (region 52), FOAD only: refused with the perimeter message."""
     body = _register(client, code_postal="44000", ville="Nantes", foad_uniquement="oui").get_data(as_text=True)
     assert "Non, vous ne pouvez pas vous référencer sur DOKELIO Ile-de-France" in body
     assert _organisme() is None

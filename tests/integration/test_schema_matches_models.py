@@ -6,7 +6,7 @@ from sqlalchemy.types import Boolean, Date, DateTime, Integer, Numeric, String, 
 import backoffice.models  # noqa: F401  (registers every table on the metadata)
 from backoffice.db_schema import create_schema
 from backoffice.extensions import db
-from tests.conftest import _pg_admin, _pg_url, RUN_ID
+from tests.conftest import RUN_ID, _pg_admin, _pg_url
 
 # type families: a model type and a reflected type match when they fall in the same family
 FAMILIES = [(Boolean, "bool"), (DateTime, "timestamp"), (Date, "date"), (Numeric, "numeric"),

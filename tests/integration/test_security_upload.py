@@ -40,7 +40,7 @@ def test_renamed_or_broken_files_are_refused(app, client):
 
 @SQLITE_ONLY
 def test_a_real_pdf_of_1_1_mb_is_refused(app, client):
-    """A valid PDF of 1.1 MB is over the FAQ's 1 Mo: refused with the size message."""
+    """A valid PDF of 1.1 MB is over the form's 1 Mo: refused with the size message."""
     big = make_pdf(extra_bytes=1_100_000)
     assert len(big) > 1_100_000
     body = _register(client, big).get_data(as_text=True)

@@ -3,10 +3,31 @@ import pytest
 from sqlalchemy import func, select
 
 from backoffice import rules
-from backoffice.models import (Action, Adresse, Certification, Commune, Contact, Departement, Dispositif,
-                               EtatRecrutement, Financeur, Formacode, History, Modalite, Niveau, Nsf, Organisme,
-                               Programme, Region, Session, User, action_certification, action_formacode, action_nsf,
-                               user_organisme)
+from backoffice.models import (
+    Action,
+    Adresse,
+    Certification,
+    Commune,
+    Contact,
+    Departement,
+    Dispositif,
+    EtatRecrutement,
+    Financeur,
+    Formacode,
+    History,
+    Modalite,
+    Niveau,
+    Nsf,
+    Organisme,
+    Programme,
+    Region,
+    Session,
+    User,
+    action_certification,
+    action_formacode,
+    action_nsf,
+    user_organisme,
+)
 from backoffice.passwords import verify_password
 from backoffice.workflow import Controle, EtatFiche, Publication
 from seeds.csvfiles import read_rows

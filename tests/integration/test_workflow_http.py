@@ -1,5 +1,5 @@
 """The buttons of the action fiche over HTTP: each shown exactly when the workflow and the permissions
-allow it, and each forbidden one, posted directly, refused (403) with nothing changed (issue 3)."""
+allow it, and each forbidden one, posted directly, refused (403) with nothing changed."""
 import html
 import re
 
@@ -24,7 +24,7 @@ STATES = [
     ("a_modifier", "diffusable", "cree"), ("vise", "archive", "archive"), ("a_controler", "archive", "archive"),
     ("vise", "en_redaction", "desarchive"), ("inactif", "a_supprimer", "cree"),
 ]
-# What SPEC section 3 says, written out (not derived from the table under test) for a few cells.
+# The rules written out (not derived from the table under test) for a few cells.
 SPOT_CHECKS = {
     ("organisme", ("en_redaction", "brouillon", "cree")): {"soumettre", "dupliquer", "archiver", "enregistrer"},
     ("organisme", ("a_controler", "en_redaction", "cree")): {"dupliquer", "archiver", "enregistrer"},
@@ -131,7 +131,7 @@ def test_financeur_and_other_organisme_get_no_button(app, client, make):
 
 
 def test_submit_without_session_then_with_one(app, client, make):
-    """SOUMETTRE without a non-archived session: the FAQ's message, state unchanged; with a session: À contrôler."""
+    """SOUMETTRE without a non-archived session: the session message, state unchanged; with a session: À contrôler."""
     o = make.organisme()
     action = make.action(o)
     login(client, make.user("organisme", organismes=[o]).identifiant)
@@ -149,7 +149,7 @@ def test_submit_without_session_then_with_one(app, client, make):
 
 
 def test_desarchiver_asks_to_manage_sessions(app, client, make):
-    """DESARCHIVER: publication En rédaction, fiche Désarchivé, then the FAQ's warning and "Souhaitez-vous
+    """DESARCHIVER: publication En rédaction, fiche Désarchivé, then the warning and "Souhaitez-vous
     gérer vos sessions ?" whose Oui opens the SESSION tab; ENREGISTRER then gives À modifier / En rédaction / Créé."""
     o = make.organisme()
     action = make.action(o, controle="vise", publication="archive", etat_fiche="archive")

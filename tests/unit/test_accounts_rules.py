@@ -1,9 +1,21 @@
-"""Pure account rules: the password policy (OWASP ASVS 5.0 V6.2) and the PDF check of the justification."""
+"""Pure account rules: the password policy (OWASP ASVS 5.0 V6.2), the PDF check of the justification, a
+user's attachments and what nobody may do to their own account (rules.accounts)."""
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from backoffice import permissions
+from backoffice.rules import accounts as rules
 from backoffice.services import justificatifs
-from backoffice.services.password_policy import (MAX_LENGTH, MIN_LENGTH, TOO_COMMON, TOO_LONG, TOO_PERSONAL,
-                                                 TOO_SHORT, check_password)
+from backoffice.services.password_policy import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    TOO_COMMON,
+    TOO_LONG,
+    TOO_PERSONAL,
+    TOO_SHORT,
+    check_password,
+)
 from tests.accounts_helpers import make_pdf
 
 PERSON = {"identifiant": "fdurant1", "nom": "Durant", "prenom": "François", "email": "f.durant@exemple.fr"}
@@ -61,3 +73,37 @@ def test_stored_names_cannot_escape_the_folder(tmp_path):
     for bad in ("../secret_key", "/etc/passwd", name.upper(), name + "/..", "", None):
         assert justificatifs.path_of(str(tmp_path), bad) is None
     assert justificatifs.clean_filename("C:\\Users\\moi\\con\x00vention\n.pdf") == "convention.pdf"
+
+
+def test_the_account_rules_name_real_roles():
+    """The role codes rules.accounts compares with are roles of the permissions matrix."""
+    assert {rules.ORGANISME, rules.FINANCEUR, rules.ADMIN} <= set(permissions.ROLES)
+
+
+@given(st.sampled_from(permissions.ROLES), st.booleans(), st.booleans())
+def test_attachments_follow_the_role(role, has_financeur, has_organismes):
+    """Accepted exactly when a financeur user, and only one, has a financeur and an organisme user,
+    and only one, has organismes; each refusal names its field."""
+    problems = rules.attachment_problems(role, has_financeur, has_organismes)
+    consistent = (has_financeur == (role == rules.FINANCEUR)) and (has_organismes == (role == rules.ORGANISME))
+    assert (problems == []) == consistent
+    assert {name for name, _message in problems} <= {"financeur", "organismes"}
+
+
+@given(st.sampled_from(permissions.ROLES), st.sampled_from(permissions.ROLES), st.booleans())
+def test_own_account_keeps_its_role_and_stays_active(old, new, actif):
+    """On one's own account any change of role and any deactivation is refused, at its field."""
+    problems = rules.own_account_problems(old, new, actif)
+    assert [name for name, _message in problems] == ["role"] * (old != new) + ["actif"] * (not actif)
+
+
+@pytest.mark.parametrize("own, target, acting, expected", [
+    (True, "support", "support", rules.OWN_DEACTIVATION),
+    (True, "admin", "admin", rules.OWN_DEACTIVATION),
+    (False, "admin", "support", rules.ADMIN_DEACTIVATION),
+    (False, "admin", "admin", None),
+    (False, "organisme", "support", None),
+])
+def test_deactivation_refusals(own, target, acting, expected):
+    """Never one's own account; an administrator's only by an administrator."""
+    assert rules.deactivation_problem(own, target, acting) == expected

@@ -1,4 +1,4 @@
-"""Unit tests of backoffice.rules: the pure business rules (SPEC sections 2, 4, 5 and the FAQ)."""
+"""Unit tests of backoffice.rules: the pure business rules."""
 import ast
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,16 +9,46 @@ import pytest
 
 from backoffice import rules
 from backoffice.rules import (
-    ACCOMPAGNEMENT_MANDATORY, ACTION_MANDATORY, CARIF_OREF_MAP_URL, CONTRACTUAL_FIELDS,
-    IDF_DEPARTEMENTS, INACTIVATION_DAYS, JUSTIFICATIF_MAX_BYTES, NUMERO_PREFIX,
-    SESSION_MANDATORY, UAI_LETTERS, archiving_date, check_registration_perimeter,
-    check_session_dates, check_session_place, departement_of, find_doublon, format_numero,
-    inactivation_date, is_cpf, is_idf_region, latest_end_archived_by, latest_end_reminded_by,
-    locked_fields, locked_violations, login_base, make_login, missing_fields, normalize_siret,
-    normalize_title, normalize_uai, parse_lock_policy, parse_numero, reminder_date,
-    title_warning, uai_letter, validate_justificatif, validate_nda, validate_siret, validate_uai,
+    ACCOMPAGNEMENT_MANDATORY,
+    ACTION_MANDATORY,
+    CARIF_OREF_MAP_URL,
+    CONTRACTUAL_FIELDS,
+    IDF_DEPARTEMENTS,
+    INACTIVATION_DAYS,
+    JUSTIFICATIF_MAX_BYTES,
+    NUMERO_PREFIX,
+    SESSION_MANDATORY,
+    UAI_LETTERS,
+    archiving_date,
+    check_registration_perimeter,
+    check_session_dates,
+    check_session_place,
+    departement_of,
+    find_doublon,
+    format_numero,
+    inactivation_date,
+    is_cpf,
+    is_idf_region,
+    latest_end_archived_by,
+    latest_end_reminded_by,
+    locked_fields,
+    locked_violations,
+    login_base,
+    make_login,
+    missing_fields,
+    normalize_siret,
+    normalize_title,
+    normalize_uai,
+    parse_lock_policy,
+    parse_numero,
+    reminder_date,
+    title_warning,
+    uai_letter,
+    validate_justificatif,
+    validate_nda,
+    validate_siret,
+    validate_uai,
 )
-
 
 # ---------------------------------------------------------------- the module itself
 
@@ -41,7 +71,7 @@ def test_module_is_pure_python(path):
 # ---------------------------------------------------------------- identifiers
 
 def test_numero_prefixes():
-    """The three prefixes of SPEC section 2."""
+    """The three prefixes: OF_, AF_, SE_."""
     assert NUMERO_PREFIX == {"organisme": "OF", "action": "AF", "session": "SE"}
 
 
@@ -52,7 +82,7 @@ def test_numero_prefixes():
     ("AF", 9_999_999_999, "AF_9999999999"),
 ])
 def test_format_numero(prefix, n, expected):
-    """Prefix, underscore, 10 zero-padded digits, as in the FAQ's screenshots."""
+    """Prefix, underscore, 10 zero-padded digits."""
     assert format_numero(prefix, n) == expected
 
 
@@ -233,7 +263,7 @@ def test_perimeter_idf_organisme_accepted(presentiel, foad, justif):
 
 
 def test_perimeter_foad_only_refused():
-    """Outside IDF and FOAD only: refused with the FAQ's answer and the Carif-Oref map."""
+    """Outside IDF and FOAD only: refused with the perimeter answer and the Carif-Oref map."""
     msg = check_registration_perimeter("84", False, True, True)
     assert msg.startswith("Non, vous ne pouvez pas vous référencer sur DOKELIO Ile-de-France.")
     assert "périmètre régional, celui de l'Ile-de-France" in msg
@@ -252,7 +282,7 @@ def test_perimeter_no_presentiel_in_idf_refused():
 
 
 def test_perimeter_presentiel_needs_justification():
-    """Outside IDF with présentiel in IDF but no justification: the FAQ's requirement."""
+    """Outside IDF with présentiel in IDF but no justification: the justification is asked."""
     msg = check_registration_perimeter("24", True, False, False)
     assert ("un justificatif de type convention de formation précisant un lieu de formation "
             "en présentiel francilien") in msg
@@ -454,7 +484,7 @@ def test_login_base_refuses_empty(prenom, nom):
 
 
 def test_make_login_first_is_1():
-    """The first identifiant gets the digit 1 (FAQ example fdurant1)."""
+    """The first identifiant gets the digit 1 (fdurant1)."""
     assert make_login("Éloïse", "D'Artagnan", set()) == "edartagnan1"
     assert make_login("François", "Durant", set()) == "fdurant1"
 
@@ -600,7 +630,7 @@ def test_archiving_date_is_non_decreasing():
     """archiving_date never goes backwards, which makes a '<=' SQL filter exact."""
     ends = list(_days(date(2022, 10, 1), date(2026, 3, 31)))
     arch = [archiving_date(e) for e in ends]
-    assert all(a <= b for a, b in zip(arch, arch[1:]))
+    assert all(a <= b for a, b in zip(arch, arch[1:], strict=False))
 
 
 @pytest.mark.parametrize("job, latest", [
@@ -631,7 +661,7 @@ FULL_ACTION = {
 
 
 def test_action_mandatory_labels():
-    """The brief's fields and the FAQ's (*) labels are all required."""
+    """The fields marked (*) on the fiche are all required, with their labels."""
     expected = {"intitule": "Intitulé", "objectif": "Objectif", "contenu": "Contenu",
                 "resultats_attendus": "Résultats attendus", "niveau_sortie_code": "Niveau de sortie",
                 "type": "Action ou module"}

@@ -1,7 +1,8 @@
-"""The workflow of an action (SPEC section 3), checked cell by cell without a database.
+"""The workflow of an action, checked cell by cell without a database.
 
-`expected()` below is written from the SPEC rules, independently of the table in
-backoffice/workflow.py: every (state, event, actor) cell is compared with it.
+`expected()` below is written out from the rules (who may fire which button from which
+indicators), independently of the table in backoffice/workflow.py: every (state, event, actor)
+cell is compared with it.
 """
 import ast
 import itertools
@@ -43,7 +44,7 @@ FORBIDDEN, LOCKED, WRONG_STATE = "forbidden", "locked", "wrong_state"
 
 
 def expected(event, s, actor):
-    """The SPEC section 3 rules (with the decisions documented in workflow.py), default facts."""
+    """The rules written out (with the choices documented in workflow.py), default facts."""
     owner_or_doc = actor in (A.OWNER, A.DOCUMENTALISTE)
     inactive = s.controle == C.INACTIF or s.publication == P.A_SUPPRIMER
     archived = s.fiche == F.ARCHIVE
@@ -134,14 +135,14 @@ def matches(result, expectation):
     if expectation == FORBIDDEN:
         return result.message == NOT_ALLOWED
     if expectation == LOCKED:
-        return "dokelio@iledefrance.fr" in result.message
-    return result.message.startswith("L'opération « ") and "dokelio@" not in result.message
+        return result.message == workflow.LOCKED_MESSAGE
+    return result.message.startswith("L'opération « ") and result.message != workflow.LOCKED_MESSAGE
 
 
 @pytest.mark.parametrize("event", list(E))
 @pytest.mark.parametrize("actor", list(A))
 def test_every_cell_matches_the_spec(event, actor):
-    """apply() agrees with the SPEC expectation for all 75 states for this event and actor."""
+    """apply() agrees with the written-out expectation for all 75 states for this event and actor."""
     wrong = []
     for state in ALL_STATES:
         result, expectation = outcome(event, state, actor), expected(event, state, actor)
@@ -198,10 +199,15 @@ def test_refused_actor_message():
 
 
 def test_locked_action_tells_the_owner_to_contact_the_team():
-    """An OF saving an Inactif / À supprimer action is told to write to dokelio@iledefrance.fr."""
+    """An OF saving an Inactif / À supprimer action is told to contact the team, at the address the
+    caller gives (the configuration's), else without one."""
+    locked = State(C.INACTIF, P.A_SUPPRIMER, F.CREE)
     with pytest.raises(WorkflowError) as info:
-        apply(E.ENREGISTRER, State(C.INACTIF, P.A_SUPPRIMER, F.CREE), A.OWNER)
-    assert "dokelio@iledefrance.fr" in info.value.message
+        apply(E.ENREGISTRER, locked, A.OWNER, team_address="equipe@carif.example")
+    assert info.value.message.endswith("Veuillez contacter l'équipe DOKELIO Ile-de-France à equipe@carif.example.")
+    with pytest.raises(WorkflowError) as info:
+        apply(E.ENREGISTRER, locked, A.OWNER)
+    assert info.value.message.endswith("Veuillez contacter l'équipe DOKELIO Ile-de-France.")
 
 
 def test_wrong_state_message_names_the_state():
@@ -231,7 +237,7 @@ def test_missing_fields_guard(event, state):
     (E.VISER, State(C.A_CONTROLER, P.EN_REDACTION, F.CREE)),
 ])
 def test_session_guard_exact_text(event, state):
-    """Without a non-archived session the FAQ's exact warning is raised."""
+    """Without a non-archived session SOUMETTRE is refused with the session warning, word for word."""
     actor = A.DOCUMENTALISTE
     with pytest.raises(WorkflowError) as info:
         apply(event, state, actor, Facts(has_active_session=False))
@@ -280,8 +286,8 @@ def test_only_documentalists_create_conventionnees(event):
     assert apply(event, INITIAL_STATE, A.OWNER, Facts(conventionnee=False)) == NEW
 
 
-def test_faq_unarchive_walkthrough():
-    """The FAQ's DESARCHIVER -> ENREGISTRER -> SOUMETTRE -> VISER path back into diffusion."""
+def test_unarchive_walkthrough():
+    """The DESARCHIVER -> ENREGISTRER -> SOUMETTRE -> VISER path back into diffusion."""
     state = State(C.VISE, P.ARCHIVE, F.ARCHIVE)
     state = apply(E.DESARCHIVER, state, A.OWNER)
     assert state == State(C.VISE, P.EN_REDACTION, F.DESARCHIVE)
@@ -321,7 +327,7 @@ def test_state_accepts_database_strings():
 
 
 def test_labels_cover_every_value():
-    """Every indicator value and every event has its French label from the FAQ."""
+    """Every indicator value and every event has its French label."""
     for value in itertools.chain(C, P, F):
         assert LABELS[value]
     assert LABELS[C.A_CONTROLER] == "À contrôler"
@@ -332,7 +338,7 @@ def test_labels_cover_every_value():
 
 
 def test_legend_pairs_are_labelled_states():
-    """The legend holds the FAQ's seven (contrôle, publication) cases, each explained."""
+    """The legend holds the seven (contrôle, publication) cases a user meets, each explained."""
     assert len(LEGEND) == 7
     for (controle, publication), text in LEGEND:
         assert isinstance(controle, C) and isinstance(publication, P) and text
