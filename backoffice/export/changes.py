@@ -47,14 +47,7 @@ OVERLAP = timedelta(minutes=10)
 DEPUIS_MESSAGE = ("Le paramètre « depuis » doit être une date AAAA-MM-JJ (minuit, heure de Paris) ou un "
                   "horodatage AAAA-MM-JJTHH:MM:SS (heure de Paris, ou suivi de Z ou d'un décalage).")
 
-MOTIFS = {  # why a formation left the feed, as the partner reads it
-    "archivee": "Action archivée",
-    "inactivee": "Action inactive, à supprimer",
-    "retiree": "Action retirée de la diffusion",
-    "hors_flux": "Plus aucune session en cours, ou offre incomplète pour LHEO",
-    "supprimee": "Action supprimée",
-    "session_archivee": "Session archivée ou supprimée",
-}
+# motifs of a withdrawal as partners read them: backoffice/export/README.md lists them
 MOTIF_SESSION = "session_archivee"
 
 

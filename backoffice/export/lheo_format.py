@@ -5,9 +5,9 @@ read: the 2.3 definition only adds elements and relaxes cardinalities (compared 
 in lheo-gml.xml of both versions), so a 2.2 document whose namespace is renamed is checked
 against the 2.3 schema.
 
-Mandatory LHEO elements the back-office does not hold are written with fixed defaults
-(DEFAULTS below); the import reads those exact values (and the Intercarif filler "-") back as
-"not filled", so an export -> import -> export round trip gives the same document.
+The export writes no placeholder: an unknown value is left out, and an offer missing a value LHEO
+requires is left out of the feed (lheo.gaps). The import reads the usual fillers of other feeds
+("Non renseigné", the Intercarif "-", SIRET 00000000000000) as "not filled".
 """
 from __future__ import annotations
 
@@ -35,7 +35,6 @@ from ..rules.dates import (  # noqa: F401
 
 NS = "http://lheo.gouv.fr/2.3"
 NS_22 = "http://www.lheo.org/2.2"
-NAMESPACES = (NS, NS_22)
 XSD_PATH = Path(__file__).resolve().parent / "xsd" / "lheo.xsd"
 
 # cercle 3 extension block carrying the back-office fields LHEO has no element for
@@ -46,25 +45,9 @@ AUCUNE = "Aucune"  # LHEO: "s'il n'y a pas de conditions spécifiques, préciser
 SANS_LIGNE = "-"  # an address line is mandatory in LHEO; Intercarif writes "-"
 SIRET_INCONNU = "00000000000000"
 NDA_INCONNU = "00000000000"
-# values that mean "nothing" when read back (ours and the usual fillers of other feeds)
+# values that mean "nothing" when read back: the usual fillers of other feeds
 FILLERS = frozenset({NON_RENSEIGNE, SANS_LIGNE, "--", "."})
 UNKNOWN_IDS = frozenset({SIRET_INCONNU, NDA_INCONNU, "99999999999", "99999999999999"})
-
-DEFAULTS = {
-    "objectif-formation": NON_RENSEIGNE,
-    "resultats-attendus": NON_RENSEIGNE,
-    "contenu-formation": NON_RENSEIGNE,
-    "rythme-formation": NON_RENSEIGNE,
-    "modalites-alternance": NON_RENSEIGNE,
-    "conditions-specifiques": AUCUNE,
-    "code-niveau-entree": "0",  # dict-niveaux: information non communiquée
-    "niveau-entree-obligatoire": "0",  # the level is indicative
-    # Formacode "public visé" table (lheo-schema-2.2.1 dict-public-vise-formacode-V10): 83056 = tout public
-    "code-public-vise": "83056",
-    "numero-activite": NDA_INCONNU,
-    "SIRET": SIRET_INCONNU,
-    "unite-rythme-alternance": "3",  # dict-unite-rythme: semaine (the model stores no unit)
-}
 
 # dict-type-cycle / dict-type-alternance
 TYPE_CYCLE_APPRENTISSAGE = "1"
@@ -73,7 +56,6 @@ TYPE_ALTERNANCE_PROFESSIONNALISATION = "2"
 APPRENTISSAGE_CODE = "APPRENTISSAGE"
 PROFESSIONNALISATION_CODE = "PROFESSIONNALISATION"
 PARCOURS_GROUPE = "1"  # dict-type-parcours: en groupe
-PARCOURS_MODULARISE = "3"
 
 # Maximum lengths (xs:maxLength of lheo.xsd) of the free-text elements we write.
 LIMITS = {

@@ -99,8 +99,3 @@ def _serialize(element: list, parts: list[str], indent: str) -> None:
             serialize(child, parts, inner)
     parts.append(f"{indent}</{tag}>\n")
 
-
-def to_xml(element: list, indent: str = "") -> str:
-    parts: list[str] = []
-    serialize(element, parts, indent)
-    return "".join(parts)

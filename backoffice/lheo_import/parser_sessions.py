@@ -29,7 +29,6 @@ from ..export.lheo_session import UNITE_RYTHME_SEMAINE
 from .elements import Tree
 from .parser_parts import MAX_EXTERNAL_ID, address, checked_id, person, same_place, upstream, url
 
-MODALITES = {"0": "presentiel", "1": "mixte", "2": "foad"}  # dict-modalites-enseignement -> modalite.code
 MAX_HOURS = Decimal("999999.9")  # NUMERIC(7, 1)
 FINANCEURS_MAX = rules.FINANCEURS_MAX
 DEFAULT_INSCRIPTION = "defaut"  # the inscription address is the session's place, else the organisme's
@@ -149,7 +148,7 @@ def group_level(t: Tree, el, organisme: dict) -> dict:
         "action_externe": numero,
         "rythme_formation": t.text(el, "rythme-formation"),
         "modalites_alternance": None if alternance == SANS_ALTERNANCE else alternance,
-        "modalite_code": MODALITES.get(modalite) if modalite else None,
+        "modalite_code": rules.MODALITE_BY_LHEO_CODE.get(modalite) if modalite else None,
         "lieu": lieu, "adresse_information": information,
         "duree_cycle": t.integer(el, "duree-cycle", low=1, high=5, label="duree-cycle"),
         "dates_information": _dates_information(t, el),
