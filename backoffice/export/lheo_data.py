@@ -26,6 +26,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
+from ..collector import fewer_collections
 from ..models import (
     Action,
     Adresse,
@@ -217,8 +218,9 @@ def diffusable_offers(engine_or_session, batch_size: int = BATCH_SIZE, ids: list
     batches = _offer_batches(engine_or_session, batch_size, ids)
     if _dialect(engine_or_session) == "postgresql":
         batches = read_ahead(batches)
-    for batch in batches:
-        yield from batch
+    with fewer_collections():
+        for batch in batches:
+            yield from batch
 
 
 def _offer_batches(engine_or_session, batch_size: int, ids: list[int] | None) -> Iterator[list[dict]]:

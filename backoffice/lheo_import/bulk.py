@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from types import SimpleNamespace
 
 from sqlalchemy import insert, text, update
@@ -254,7 +255,7 @@ class Bulk:
         for model, record_id, version in self.versions:
             self.session.execute(update(model.__table__).where(model.__table__.c.id == record_id)
                                  .values(version_source=version))
-        self.copy(History.__table__, list(HISTORY_COLUMNS), [tuple(h[k] for k in HISTORY_COLUMNS) for h in history])
+        self.copy(History.__table__, list(HISTORY_COLUMNS), list(map(itemgetter(*HISTORY_COLUMNS), history)))
         return self.counts
 
     def insert(self, model, refs: list[Ref]) -> None:
@@ -267,7 +268,12 @@ class Bulk:
                                             "FROM generate_series(1, :n)"), {"n": len(refs)}).scalars().all()
             for ref, new_id in zip(refs, ids, strict=True):
                 ref.id = new_id
-            self.copy(table, ["id", *columns], [(ref.id, *(ident(ref.row[c]) for c in columns)) for ref in refs])
+            # a Ref is only ever a foreign key (*_id): the other columns are taken as they are
+            keys = [c for c in columns if c.endswith("_id")]
+            values = [c for c in columns if not c.endswith("_id")]
+            take = itemgetter(*values)
+            self.copy(table, ["id", *values, *keys],
+                      [(ref.id, *take(ref.row), *[ident(ref.row[c]) for c in keys]) for ref in refs])
             return
         rows = [{c: ident(ref.row[c]) for c in columns} for ref in refs]
         ids = self.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),

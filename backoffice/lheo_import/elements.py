@@ -9,6 +9,9 @@ and path, and left out. Pure: lxml and the standard library, no database.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from lxml import etree
 
 from ..export.lheo_format import FILLERS, NS, PartialDate, clean, parse_partial_date
 from .report import AVERTISSEMENT, REJET, ImportReport, element_path
@@ -16,14 +19,19 @@ from .report import AVERTISSEMENT, REJET, ImportReport, element_path
 UNKNOWN_DATES = frozenset({"00000000", "99999999"})
 
 
-_QUALIFIED: dict[str, str] = {}
+class _Qualified(dict):
+    """tag -> {NS}tag, filled on first use: a subscript is the cheapest look-up the parser can make."""
+
+    def __missing__(self, tag: str) -> str:
+        found = self[tag] = f"{{{NS}}}{tag}"
+        return found
+
+
+_QUALIFIED = _Qualified()
 
 
 def q(tag: str) -> str:
-    found = _QUALIFIED.get(tag)
-    if found is None:
-        found = _QUALIFIED[tag] = f"{{{NS}}}{tag}"
-    return found
+    return _QUALIFIED[tag]
 
 
 def local(el) -> str:
@@ -31,6 +39,7 @@ def local(el) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+@lru_cache(maxsize=8192)  # hours, prices and coordinates repeat across a feed; a Decimal is immutable
 def decimal_value(text: str | None) -> Decimal | None:
     """'1 250,50 €' -> Decimal('1250.50'); None if it is not a finite number."""
     if text is None:
@@ -56,8 +65,9 @@ class Tree:
         self.seen: set = {formation}
         self.upstream: list[str] = []  # the earlier identifiers of its elements (parser_parts.upstream)
         # element -> {qualified tag: its children of that tag}: the parser asks for a child by name
-        # about 160 times per formation, and a dict beats lxml's find() by a factor of ten
-        self._kids: dict | None = None
+        # about 160 times per formation, and a dict beats lxml's find() by a factor of ten; filled
+        # per parent when first asked (most elements are leaves nobody asks the children of)
+        self._kids: dict = {}
 
     def refused(self, parent, *path) -> bool:
         """Was `parent`/`path` given in the file and refused by the schema (then reported)?"""
@@ -80,36 +90,37 @@ class Tree:
             self.seen.add(el)
         return el
 
-    def _index(self) -> dict:
-        """{element: {qualified tag: its children of that tag}}, from one walk of the formation (a
-        parent's proxy stays the same object while its children are held here)."""
-        index: dict = {}
-        for node in self.root.iter():
-            parent = node.getparent()
-            if parent is not None and isinstance(node.tag, str):
-                found = index.get(parent)
-                if found is None:
-                    index[parent] = {node.tag: [node]}
-                elif node.tag in found:
-                    found[node.tag].append(node)
-                else:
-                    found[node.tag] = [node]
-        self._kids = index
-        return index
+    def _index(self, el) -> dict:
+        """{qualified tag: the children of `el` of that tag}, read once (a parent's proxy stays the
+        same object while it is a key here). A comment or processing instruction is keyed by its
+        factory, which no tag asked for equals."""
+        found: dict = {}
+        for node in el:
+            tag = node.tag
+            if tag in found:
+                found[tag].append(node)
+            else:
+                found[tag] = [node]
+        self._kids[el] = found
+        return found
 
     def kids(self, el, tag: str) -> list:
         """The children of `el` named `tag` (not marked), in document order."""
-        found = (self._kids or self._index()).get(el)
-        return found.get(_QUALIFIED.get(tag) or q(tag), ()) if found is not None else ()
+        found = self._kids.get(el)
+        if found is None:
+            found = self._index(el)
+        return found.get(_QUALIFIED[tag], ())
 
     def child(self, el, *path):
         """The first descendant along `path` (marked as read), or None."""
-        index = self._kids or self._index()
+        index = self._kids
         for tag in path:
-            found = index.get(el) if el is not None else None
-            if found is None:
+            if el is None:
                 return None
-            found = found.get(_QUALIFIED.get(tag) or q(tag))
+            found = index.get(el)
+            if found is None:
+                found = self._index(el)
+            found = found.get(_QUALIFIED[tag])
             if not found:
                 return None
             el = found[0]
@@ -131,13 +142,27 @@ class Tree:
     def text(self, el, *path, limit: int | None = None, label: str | None = None) -> str | None:
         """The trimmed text of a descendant (control characters dropped), None when blank or a
         filler ("-", "Non renseigné"). Longer than `limit`: reported and left out."""
-        node = self.child(el, *path) if path else self.mark(el)
+        if len(path) == 1:  # child(el, tag), inlined: a hundred calls per formation
+            if el is None:
+                return None
+            found = self._kids.get(el)
+            if found is None:
+                found = self._index(el)
+            found = found.get(_QUALIFIED[path[0]])
+            if not found:
+                return None
+            node = found[0]
+            self.seen.add(node)
+        else:
+            node = self.child(el, *path) if path else self.mark(el)
         return self.value(node, limit, label)
 
     def value(self, node, limit: int | None = None, label: str | None = None) -> str | None:
-        if node is None or node.text is None:
+        if node is None:
             return None
-        text = node.text
+        text = node.text  # lxml makes a new string at each access: read once
+        if text is None:
+            return None
         # clean() drops control characters, which a printable text has none of (the common case)
         value = (text.strip() or None) if text.isprintable() else clean(text)
         if value is None or value in FILLERS:
@@ -185,8 +210,8 @@ class Tree:
     def unread(self) -> list:
         """The outermost elements of the formation that nothing read."""
         found = []
-        for el in self.root.iter():
-            if not isinstance(el.tag, str) or el in self.seen:
+        for el in self.root.iter(etree.Element):  # elements only, filtered by lxml
+            if el in self.seen:
                 continue
             parent = el.getparent()
             if parent is None or parent in self.seen:

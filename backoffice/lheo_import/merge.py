@@ -34,24 +34,28 @@ def merge(feed: dict, version: dict | None, current: dict, fill_only: bool = Fal
     """What to apply to a record (`current`: its canonical values) from `feed`, given `version`
     (what the feed said last time; None: never imported). `fill_only`: only fill empty fields."""
     result = Merge(version=dict(version or {}))
+    stored, changes, kept = result.version, result.changes, result.kept
+    before = version if version is not None else {}
+    # not_carried() and the dict look-ups inlined: a batch merges some 30 fields per record, for
+    # every record it plans
     for key, value in feed.items():
-        if not_carried(value):
+        if value is None or value == []:  # not_carried(value)
             continue
-        result.version[key] = value
+        stored[key] = value
         now = current.get(key)
         if fill_only:
             if not_carried(now) or now == "":
                 if now != value:
-                    result.changes[key] = value
+                    changes[key] = value
             elif now != value:
-                result.kept[key] = (now, value)
+                kept[key] = (now, value)
             continue
-        if version is not None and key in version and version[key] == value:
+        if key in before and before[key] == value:
             if now != value:
-                result.kept[key] = (now, value)
+                kept[key] = (now, value)
             continue
         if now != value:
-            result.changes[key] = value
+            changes[key] = value
     return result
 
 

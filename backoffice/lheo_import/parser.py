@@ -231,8 +231,9 @@ class Parser:
     def report_unread(self, t: Tree) -> None:
         """One warning per formation listing the elements the back-office has no field for."""
         paths: dict[str, int | None] = {}
-        base = len(element_path(t.root))
-        for el in t.unread():
+        unread = t.unread()
+        base = len(element_path(t.root)) if unread else 0  # a path only when there is one to report
+        for el in unread:
             path = element_path(el)[base + 1:] or local(el)
             paths.setdefault(path, el.sourceline)
         if not paths:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from .. import rules
 from ..export.lheo_format import UNKNOWN_IDS, decimal_text
 from ..export.lheo_parts import SOURCE_INFO
 from .elements import Tree
-from .report import element_path
 
 # The content of an address (the columns of an Adresse, and of an organisme's main address but
 # libelle): what two addresses are compared on.
@@ -70,13 +70,23 @@ def same_place(inscription: dict | None, place: dict | None) -> bool:
 
 
 def _geo(t: Tree, geo, tag: str, bound: int) -> str | None:
-    number = t.number(geo, tag, low=Decimal(-bound), high=Decimal(bound), label=tag)
-    return decimal_text(number.quantize(_GEO)) if number is not None else None
+    number = t.number(geo, tag, low=_BOUNDS[-bound], high=_BOUNDS[bound], label=tag)
+    return _coordinate(number) if number is not None else None
+
+
+_BOUNDS = {bound: Decimal(bound) for bound in (-180, -90, 90, 180)}
+
+
+@lru_cache(maxsize=8192)  # a feed gives the same places again and again
+def _coordinate(number: Decimal) -> str:
+    """A latitude or longitude as the base holds it (equal numbers give the same text)."""
+    return decimal_text(number.quantize(_GEO))
 
 
 def address(t: Tree, adr, name: str | None = None) -> dict | None:
     """An <adresse> -> address dict (ADDRESS_KEYS, plus "_insee" the given INSEE code, "_named"
-    whether a denomination was given, "_line"/"_path"); None without postal code or town."""
+    whether a denomination was given, "_line"/"_element" where it is: its path is only worked out
+    when a problem is reported); None without postal code or town."""
     if adr is None:
         return None
     lines = [value for value, _el in t.texts(adr, "ligne")]
@@ -98,7 +108,7 @@ def address(t: Tree, adr, name: str | None = None) -> dict | None:
             **split_lines(lines), "code_postal": code_postal, "ville": ville,
             "pays": FRANCE if pays in (None, "FR") else pays, "latitude": latitude, "longitude": longitude,
             "_insee": t.text(adr, "code-INSEE-commune"), "_named": denomination is not None,
-            "_line": adr.sourceline, "_path": element_path(adr)}
+            "_line": adr.sourceline, "_element": adr}
 
 
 def person(t: Tree, coord) -> dict | None:
@@ -180,6 +190,7 @@ def url(t: Tree, el, tag: str, limit: int = 400) -> str | None:
     return value
 
 
+@lru_cache(maxsize=4096)  # a feed names its organismes' SIRET again and again: each checked once
 def checked_id(value: str | None, validator, label: str) -> tuple[str | None, str | None]:
     """(value without spaces, None) if valid; (None, French reason) if not, or a filler
     (00000000000000); (None, None) when not given."""

@@ -78,6 +78,9 @@ class Referentials:
         self._certs: dict[tuple, tuple | None] = {}
         self._blocs: dict[int, dict[str, int]] = {}
         self._towns: dict[tuple, tuple[Place, str | None]] = {}
+        # (pays, INSEE code, postal code, town) -> commune(): what it reads is kept once read, so
+        # the same address always finds the same commune; a feed repeats its places
+        self._places: dict[tuple, tuple[Place, str | None]] = {}
         self._insee: dict[str, tuple[Place, frozenset[str]] | None] = {}
         self._postcodes: dict[str, list] = {}  # postal code -> its communes (prefetch_communes)
         self._noted: set[tuple] = set()
@@ -167,6 +170,13 @@ class Referentials:
     # ------------------------------------------------------------ communes and perimeter
     def commune(self, address: dict) -> tuple[Place, str | None]:
         """The commune of a parsed address (NO_COMMUNE and the French reason when none is found)."""
+        given = (address.get("pays"), address.get("_insee"), address.get("code_postal"), address.get("ville"))
+        found = self._places.get(given)
+        if found is None:
+            found = self._places[given] = self._commune(address)
+        return found
+
+    def _commune(self, address: dict) -> tuple[Place, str | None]:
         if not rules.is_france(address.get("pays")):
             return NO_COMMUNE, f"adresse à l'étranger ({address.get('pays')})"
         given = self._by_insee(address.get("_insee"))

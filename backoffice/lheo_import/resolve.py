@@ -69,7 +69,7 @@ class Resolver:
     def note_insee(self, address: dict | None) -> None:
         message = self.refs.insee_note(address) if address else None
         if message:
-            self.report.warn(address["_line"], address["_path"], message, self.numero)
+            self.report.warn(address["_line"], element_path(address["_element"]), message, self.numero)
 
     def reject(self, el, message: str) -> None:
         self.report.add(el.sourceline, element_path(el), message, self.numero)
