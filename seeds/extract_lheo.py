@@ -4,9 +4,11 @@ The application never reads the LHEO files at run time: this script is run by
 hand when the LHEO tables change, and its output is committed. From the
 repository root:
 
-    .venv/bin/python -m seeds.extract_lheo                 # reads ../shared/lheo
-    .venv/bin/python -m seeds.extract_lheo /path/to/lheo   # another copy
-    .venv/bin/python -m seeds.extract_lheo --check         # exit 1 if a CSV is stale
+    .venv/bin/python -m seeds.extract_lheo /path/to/lheo           # the unpacked LHEO distribution
+    .venv/bin/python -m seeds.extract_lheo /path/to/lheo --check   # exit 1 if a CSV is stale
+
+The folder holds the lheo-schema-2.3.0 and lheo-schema-2.2.1 distributions as published on
+lheo.gouv.fr; nothing in the repository reads it.
 
 Sources: the LHEO 2.3 definition (lheo-schema-2.3.0/definition/lheo-gml.xml,
 whose dicts are inline) wherever it has the table, else the LHEO 2.2.1 dict
@@ -32,7 +34,6 @@ from lxml import etree
 from .csvfiles import DATA_DIR, write_rows
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_LHEO = REPO_ROOT.parent / "shared" / "lheo"
 GML_23 = "lheo-schema-2.3.0/definition/lheo-gml.xml"
 NSF_221 = "lheo-schema-2.2.1/definition/lheo-dict-NSF.xml"
 PUBLIC_VISE_221 = "lheo-schema-2.2.1/definition/dict-public-vise-formacode-V10.xml"
@@ -159,8 +160,8 @@ def write_tables(lheo: Path, out_dir: Path) -> list[Path]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("lheo", nargs="?", type=Path, default=DEFAULT_LHEO,
-                        help=f"dossier LHEO (défaut : {DEFAULT_LHEO})")
+    parser.add_argument("lheo", type=Path,
+                        help="dossier des distributions LHEO (lheo-schema-2.3.0, lheo-schema-2.2.1)")
     parser.add_argument("--check", action="store_true",
                         help="ne rien écrire ; code 1 si un CSV de seeds/data diffère")
     args = parser.parse_args(argv)
