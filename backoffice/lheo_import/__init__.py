@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.orm import scoped_session
 
 from ..actor import Actor, acting_as
-from ..collector import IMPORT_THRESHOLD, fewer_collections
+from ..collector import fewer_collections
 from .batch import Batches, Item
 from .batch_write import PROGRESS_EVERY
 from .reader import CountingFile, raw_formations
@@ -66,7 +66,7 @@ def import_lheo(source_file, source: str, session=None, actor: Actor = IMPORT_AC
     stream = CountingFile(opened or source_file)
     batches = None
     try:
-        with acting_as(actor), fewer_collections(IMPORT_THRESHOLD):
+        with acting_as(actor), fewer_collections():
             writer = Writer(session, source, report, hors_perimetre=hors_perimetre, strict=strict)
             batches = Batches(session, source, report, writer, hors_perimetre, strict, on_progress, bulk=bulk)
             items: list[Item] = []
