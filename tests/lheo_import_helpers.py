@@ -1,10 +1,12 @@
 """Helpers of the LHEO import tests: our own fixture files (tests/data/lheo), the referential they
 need, and feeds compared without what legitimately differs between two bases."""
+from contextlib import contextmanager
 from pathlib import Path
 
 from lxml import etree
 from sqlalchemy import func, select
 
+from backoffice import create_app
 from backoffice.actor import SYSTEM, acting_as
 from backoffice.extensions import db
 from backoffice.models import BlocCompetences, Certification, History, Organisme
@@ -54,6 +56,25 @@ def validate_organismes() -> None:
 def certification_referential() -> list[tuple]:
     return [(c.code_rncp, c.code_rs, c.certifinfo, c.code_cpf, [(b.code, b.libelle) for b in c.blocs])
             for c in db.session.scalars(select(Certification).order_by(Certification.id))]
+
+
+@contextmanager
+def another_base(backend: str, request, tmp_path, name: str):
+    """A second, empty base of the same Carif-Oref (this app's certification referential copied into
+    it), its app context entered; its connections released at the end."""
+    from tests.conftest import app_config, make_database
+
+    referential = certification_referential()
+    folder = tmp_path / name
+    folder.mkdir()
+    other = create_app(app_config(make_database(backend, request, folder), folder))
+    with other.app_context():
+        copy_certification_referential(referential)
+        try:
+            yield other
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def tree(document: bytes):

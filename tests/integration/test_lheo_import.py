@@ -9,19 +9,16 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
-from backoffice import create_app
 from backoffice.actor import SYSTEM, acting_as
 from backoffice.extensions import db
 from backoffice.lheo_import import REJET, import_lheo
 from backoffice.models import Action, Organisme, Session
 from backoffice.services.actions import vise_action
-from tests.conftest import app_config, make_database
 from tests.lheo_helpers import assert_valid, enable_partner
 from tests.lheo_import_helpers import (
     RICHE,
     TIERS,
-    certification_referential,
-    copy_certification_referential,
+    another_base,
     history_count,
     identities,
     normalised,
@@ -56,12 +53,7 @@ def test_demo_feed_imports_into_an_empty_base_and_exports_the_same(app, client, 
         db.session.commit()
     first = _feed(app, client)
     assert_valid(first)
-    referential = certification_referential()
-    folder = tmp_path / "base_b"
-    folder.mkdir()
-    other = create_app(app_config(make_database(backend, request, folder), folder))
-    with other.app_context():
-        copy_certification_referential(referential)
+    with another_base(backend, request, tmp_path, "base_b") as other:
         report = import_lheo(BytesIO(first), "carif-a")
         assert report.rejets == 0 and report.fatal is None, [str(p) for p in report.problems]
         assert report.counts["actions_creees"] == len(identities(first)["formation"])
@@ -87,8 +79,6 @@ def test_demo_feed_imports_into_an_empty_base_and_exports_the_same(app, client, 
         assert again.counts["actions_inchangees"] == len(imported)
         assert history_count() == history
         assert sorted(db.session.scalars(select(Action.updated_at))) == stamps
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_rich_file_survives_import_visa_export(app, client, make):

@@ -7,17 +7,14 @@ from io import BytesIO
 import pytest
 from sqlalchemy import select
 
-from backoffice import create_app
 from backoffice.extensions import db
 from backoffice.lheo_import import REJET, import_lheo
 from backoffice.models import Action
 from backoffice.rules.perimeter import PLACE_REQUIRED
-from tests.conftest import app_config, make_database
 from tests.lheo_helpers import assert_valid, enable_partner, publish
 from tests.lheo_import_helpers import (
     TIERS,
-    certification_referential,
-    copy_certification_referential,
+    another_base,
     identities,
     normalised,
     validate_organismes,
@@ -41,12 +38,7 @@ def test_an_export_with_sessions_outside_the_region_imports_whole_as_a_carif_fee
     first = client.get("/lheo/offre.xml", headers=enable_partner(app)).data
     assert_valid(first)
     assert b"<codepostal>29000</codepostal>" in first or b"Quimper" in first
-    referential = certification_referential()
-    folder = tmp_path / "autre"
-    folder.mkdir()
-    other = create_app(app_config(make_database(backend, request, folder), folder))
-    with other.app_context():
-        copy_certification_referential(referential)
+    with another_base(backend, request, tmp_path, "autre") as other:
         refused = import_lheo(BytesIO(first), "copie-organisme")
         perimeter = [p for p in refused.problems if p.gravite == REJET]
         assert [p.message.split(" : ")[0] for p in perimeter if "session ignorée" in p.message] == [
@@ -64,5 +56,3 @@ def test_an_export_with_sessions_outside_the_region_imports_whole_as_a_carif_fee
         db.session.commit()
         second = other.test_client().get("/lheo/offre.xml", headers=enable_partner(other)).data
         assert normalised(second) == normalised(first)
-        db.session.remove()
-        db.engine.dispose()
