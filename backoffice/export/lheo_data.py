@@ -239,8 +239,7 @@ def _offer_batches(engine_or_session, batch_size: int, ids: list[int] | None) ->
 
 
 def _dialect(engine_or_session) -> str:
-    bind = engine_or_session.get_bind() if hasattr(engine_or_session, "get_bind") else engine_or_session
-    return bind.dialect.name
+    return _bind(engine_or_session).dialect.name
 
 
 def read_ahead(items: Iterator[T]) -> Iterator[T]:
@@ -333,14 +332,18 @@ def offer_for_action(session: OrmSession, action: Action, current: bool, keep_em
     return offers[0] if offers else None
 
 
+def _bind(engine_or_session):
+    """The engine (or connection) a session works on, or the engine given."""
+    if hasattr(engine_or_session, "get_bind"):
+        return engine_or_session.get_bind()
+    return getattr(engine_or_session, "bind", None) or engine_or_session
+
+
 class own_session:
     """A private ORM session on the engine of `engine_or_session` (closed on exit)."""
 
     def __init__(self, engine_or_session):
-        bind = getattr(engine_or_session, "bind", None) or engine_or_session
-        if hasattr(engine_or_session, "get_bind"):
-            bind = engine_or_session.get_bind()
-        self.session = OrmSession(bind=bind, autoflush=False, expire_on_commit=False)
+        self.session = OrmSession(bind=_bind(engine_or_session), autoflush=False, expire_on_commit=False)
 
     def __enter__(self) -> OrmSession:
         return self.session
