@@ -22,6 +22,7 @@ DEFAULT_LIMIT = 120  # requests per window for an anonymous client
 DEFAULT_PARTNER_LIMIT = 1200  # for a client with a valid partner key
 DEFAULT_WINDOW = 60  # seconds
 REDIS_TIMEOUT = 0.5  # seconds: a Redis that hangs must not hold the partner's request
+REDIS_RETRY = 5.0  # seconds between two tries of a Redis that failed: not a timeout per request
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,11 @@ class RedisCounter:
         self._errors = (redis.RedisError, OSError)
         self._fallback = MemoryCounter()
         self._failing = False
+        self._retry_at = 0.0
 
     def incr(self, client: str, window_start: int, window: int) -> int:
+        if self._failing and time.monotonic() < self._retry_at:
+            return self._fallback.incr(client, window_start, window)
         key = f"api-rate:{client}:{window_start}"
         try:
             pipe = self._redis.pipeline()
@@ -71,6 +75,7 @@ class RedisCounter:
             if not self._failing:  # said once per outage, not once per request
                 log.warning("Limiteur de l'API : Redis ne répond pas (%s), décompte en mémoire", exc)
                 self._failing = True
+            self._retry_at = time.monotonic() + REDIS_RETRY
             return self._fallback.incr(client, window_start, window)
         if self._failing:
             log.warning("Limiteur de l'API : Redis répond de nouveau")

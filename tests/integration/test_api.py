@@ -3,6 +3,7 @@ import logging
 import os
 import subprocess
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -130,10 +131,13 @@ def test_openapi_file_matches_the_running_app(served, tmp_path):
 
 
 @pytest.mark.slow
-def test_rate_limit_survives_a_redis_outage(app, client, redis_server, redis_url, caplog):
+def test_rate_limit_survives_a_redis_outage(app, client, redis_server, redis_url, caplog, monkeypatch):
     """Redis down: the API keeps answering (counted in the process's memory, the quota still
-    applies), the outage is logged once; Redis back: the counts are shared in Redis again."""
+    applies), the outage is logged once; Redis back: the counts are shared in Redis again once
+    the limiter tries it again."""
+    from backoffice.api import ratelimit
     from backoffice.api.ratelimit import RateLimiter
+    monkeypatch.setattr(ratelimit, "REDIS_RETRY", 0.2)
     app.config.update(API_RATE_LIMIT=3)
     app.extensions["api_rate_limiter"] = RateLimiter(redis_url)
     assert client.get("/api/v1/offres").status_code == 200
@@ -146,5 +150,6 @@ def test_rate_limit_survives_a_redis_outage(app, client, redis_server, redis_url
         next(r.getMessage() for r in caplog.records if "ne répond pas" in r.getMessage())) == 1
     redis_server.start()
     redis_server.client().flushall()
+    time.sleep(0.3)  # past REDIS_RETRY
     assert client.get("/api/v1/offres").status_code == 200
     assert redis_server.client().keys("api-rate:*")
