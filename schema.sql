@@ -567,12 +567,19 @@ CREATE TABLE users (
     financeur_code      VARCHAR(5) REFERENCES financeur (code),
     actif               BOOLEAN NOT NULL DEFAULT FALSE,
     password_hash       VARCHAR(255),
+    -- wrong passwords remembered (24 h) and the current or last lock: a copy, for the support
+    -- screens, of what services/lockout.py decides from throttle_event
     failed_logins       INTEGER NOT NULL DEFAULT 0,
     locked_at           TIMESTAMP,
+    -- log-ins are refused before it; every lock ends (rules/accounts.py lock_duration)
+    locked_until        TIMESTAMP,
     -- bumped on password change: ends every other session of the user
     session_version     INTEGER NOT NULL DEFAULT 1,
     password_changed_at TIMESTAMP,
     last_login_at       TIMESTAMP,
+    -- optimistic lock of the Utilisateurs form: a new value when what it edits changes
+    -- (backoffice/models/user.py), not at a log-in
+    version_id          INTEGER NOT NULL DEFAULT 1,
     created_at          TIMESTAMP NOT NULL,
     updated_at          TIMESTAMP NOT NULL,
     last_actor          VARCHAR(60) NOT NULL,

@@ -46,6 +46,20 @@ def register_cli(app: Flask) -> None:
             click.echo(f"  {account['role']:<15} {account['identifiant']:<18} {account['password']}"
                        + (f"   ({orgs})" if orgs else ""))
 
+    @app.cli.command("unlock-user")
+    @click.argument("identifiant")
+    def unlock_user(identifiant: str):
+        """Débloque un compte bloqué après des mots de passe incorrects (et remet à zéro ses échecs)."""
+        from .services.accounts import unlock_account
+        with acting_as(SYSTEM):
+            user = unlock_account(db.session, identifiant)
+        if user is None:
+            # not ClickException: its « Error: » prefix is English
+            click.echo(f"Aucun compte n'a l'identifiant « {identifiant.strip()} » : rien n'a été débloqué.", err=True)
+            raise click.exceptions.Exit(1)
+        click.echo(f"Le compte {user.identifiant} ({user.prenom} {user.nom}) est débloqué : "
+                   "il peut de nouveau se connecter.")
+
     __import__("jobs.cli").cli.register(app)  # run-job, send-mail, worker-info, run-scheduler
     __import__("backoffice.export.cli").export.cli.register(app)  # lheo-export, lheo-import
     __import__("backoffice.referential_cli").referential_cli.register(app)  # import-formacode, import-certifications

@@ -10,6 +10,7 @@ from flask_wtf.file import FileField
 from wtforms import PasswordField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from ..rules.perimeter import JUSTIFICATIF_MAX_TEXT
 from ..services.contact import TOPICS
 from ..services.password_policy import HINT, MAX_LENGTH
 
@@ -86,7 +87,7 @@ class RegistrationForm(FlaskForm):
                                  validators=[InputRequired("Répondez par oui ou par non.")])
     justificatif = FileField("Justificatif (organisme situé hors Ile-de-France)", description=(
         "Une convention de formation précisant un lieu de formation en présentiel francilien, anonymisée "
-        "(RGPD), au format PDF et de moins de 1 Mo."))
+        f"(RGPD), au format PDF et de moins de {JUSTIFICATIF_MAX_TEXT}."))
 
 
 CONTACT_TOPICS = [SelectChoice(code, label) for code, label in TOPICS.items()]

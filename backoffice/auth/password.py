@@ -7,7 +7,7 @@ from ..extensions import db
 from ..services import accounts
 from . import bp
 from .forms import ForgotPasswordForm, NewPasswordForm
-from .views import client_ip
+from .views import answer_after, client_ip
 
 SENT = ("Si l'identifiant et le courriel saisis correspondent à un compte, un courriel contenant un lien "
         "valable 24 heures vient de vous être envoyé. Pensez à vérifier dans vos spams.")
@@ -17,15 +17,6 @@ def settings() -> accounts.AccountSettings:
     return accounts.AccountSettings.from_config(current_app.config)
 
 
-def _answer_after(started: float) -> None:
-    """Answer no sooner than AUTH_MIN_RESPONSE_SECONDS: an existing account costs a few more
-    writes than an unknown one, and the time must not tell them apart."""
-    floor = float(current_app.config.get("AUTH_MIN_RESPONSE_SECONDS", 0.4))
-    left = floor - (time.monotonic() - started)
-    if left > 0:
-        time.sleep(left)
-
-
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
@@ -33,7 +24,7 @@ def forgot_password():
         started = time.monotonic()
         accounts.request_password_reset(db.session, form.identifiant.data, form.courriel.data, client_ip(),
                                         settings())
-        _answer_after(started)
+        answer_after(started)
         # the same page, byte for byte, whether or not the account exists
         return render_template("auth/message.html", title="Mot de passe oublié ?", message=SENT)
     return render_template("auth/forgot_password.html", form=form)
@@ -55,11 +46,9 @@ def set_password(token):
             if user is None:  # used or voided meanwhile (another tab)
                 return _invalid_link()
             if problem is None:
+                # the new password also ended any lock (services/accounts.py set_password)
                 flash(f"Votre mot de passe est enregistré : connectez-vous avec votre identifiant {user.identifiant}.",
                       "success")
-                if user.locked_at is not None:
-                    flash("Votre compte reste bloqué après plusieurs échecs de connexion : contactez l'équipe "
-                          "DOKELIO pour le faire débloquer.", "warning")
                 return redirect(url_for("auth.login"))
             form.password.errors.append(problem)
     return render_template("auth/new_password.html", form=form, user=user, activation=activation)

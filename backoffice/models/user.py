@@ -2,10 +2,11 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from . import listeners
 from .base import Tracked
 from .organisme import Organisme
 from .referentials import Financeur, Role
@@ -32,13 +33,20 @@ class User(UserMixin, Tracked, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_at: Mapped[datetime | None] = mapped_column()
+    locked_until: Mapped[datetime | None] = mapped_column()
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     password_changed_at: Mapped[datetime | None] = mapped_column()
     last_login_at: Mapped[datetime | None] = mapped_column()
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     role: Mapped[Role] = relationship(lazy="joined")
     financeur: Mapped[Financeur | None] = relationship()
     organismes: Mapped[list[Organisme]] = relationship(secondary=user_organisme)
+
+    # Every write checks the version it read; only a change of what the Utilisateurs form shows makes
+    # a new one (bump_account_version): a log-in, a lock or a new password does not make an
+    # administrator's open form stale, and two log-ins at once never refuse each other.
+    __mapper_args__ = {"version_id_col": version_id, "version_id_generator": False}
 
     def get_id(self) -> str:
         # The session version is part of the login cookie's id: bumping it
@@ -47,7 +55,11 @@ class User(UserMixin, Tracked, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return bool(self.actif) and self.locked_at is None
+        return bool(self.actif) and not self.is_locked()
+
+    def is_locked(self, now: datetime | None = None) -> bool:
+        """Locked after too many wrong passwords, until locked_until (naive UTC, as stored)."""
+        return self.locked_until is not None and self.locked_until > (now or listeners.utcnow())
 
     @property
     def role_label(self) -> str:
@@ -55,6 +67,18 @@ class User(UserMixin, Tracked, db.Model):
 
     def __str__(self):
         return f"{self.prenom} {self.nom} ({self.identifiant})"
+
+
+# what the Utilisateurs form edits (admin_views/users.py): a change of one is a new version of the account
+ACCOUNT_FIELDS = ("identifiant", "email", "nom", "prenom", "role_code", "role", "financeur_code", "financeur",
+                  "organismes", "actif")
+
+
+@event.listens_for(User, "before_update")
+def bump_account_version(_mapper, _connection, user: User) -> None:
+    state = inspect(user)
+    if any(state.attrs[key].history.has_changes() for key in ACCOUNT_FIELDS):
+        user.version_id = (user.version_id or 1) + 1
 
 
 class PasswordToken(db.Model):

@@ -9,6 +9,8 @@ importable from `backoffice.rules`.
 from .accounts import (
                           attachment_problems,
                           deactivation_problem,
+                          lock_duration,
+                          lock_end,
                           login_base,
                           make_login,
                           name_problems,
@@ -68,6 +70,8 @@ from .perimeter import (
                           IDF_DEPARTEMENTS,
                           IDF_REGION,
                           JUSTIFICATIF_MAX_BYTES,
+                          JUSTIFICATIF_MAX_TEXT,
+                          JUSTIFICATIF_TOO_BIG,
                           JUSTIFICATION_REQUIRED,
                           MODALITE_BY_LHEO_CODE,
                           MODALITE_LHEO_CODES,
@@ -90,9 +94,23 @@ from .robot import (
                           latest_end_reminded_by,
                           reminder_date,
 )
+from .validation import (
+                          DATE_MAX_YEAR,
+                          DATE_MIN_YEAR,
+                          DATE_RANGE_MESSAGE,
+                          REQUIRED_MESSAGE,
+                          UNKNOWN_CHOICE_MESSAGE,
+                          check_hours_sum,
+                          date_in_range,
+                          foreign_row_ids,
+                          module_parent_problem,
+                          required_text,
+                          unknown_values,
+)
 
 __all__ = [
     "attachment_problems", "deactivation_problem", "login_base", "make_login", "name_problems",
+    "lock_duration", "lock_end",
     "own_account_problems", "CommuneMatch", "clean_code_postal", "is_cedex", "is_france", "match_commune",
     "town_key", "NUMERO_PREFIX", "UAI_LETTERS", "format_numero", "normalize_siret",
     "normalize_uai", "parse_numero", "uai_letter", "validate_nda", "validate_siret", "validate_uai",
@@ -108,4 +126,7 @@ __all__ = [
     "FINANCEURS_MAX", "PARCOURS", "PRICES", "SESSION_CONTENT_COLUMNS", "VALIDATION_BLOCS", "check_action_content",
     "check_dates_information", "check_financeurs", "check_formateur", "check_inscription_period", "check_price",
     "check_session_content", "euros_text", "foreign_blocs", "normalize_formateur", "split_dates", "url_errors",
+    "DATE_MAX_YEAR", "DATE_MIN_YEAR", "DATE_RANGE_MESSAGE", "REQUIRED_MESSAGE", "UNKNOWN_CHOICE_MESSAGE",
+    "check_hours_sum", "date_in_range", "foreign_row_ids", "module_parent_problem", "required_text", "unknown_values",
+    "JUSTIFICATIF_MAX_TEXT", "JUSTIFICATIF_TOO_BIG",
 ]

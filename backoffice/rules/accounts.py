@@ -1,9 +1,11 @@
-"""User accounts: the generated login identifiant, a user's attachments, and what nobody may do to
-their own account. Every check returns (form field or None, French message) pairs, empty when allowed."""
+"""User accounts: the generated login identifiant, a user's attachments, what nobody may do to
+their own account, and how long wrong passwords lock a log-in. Every check returns (form field or
+None, French message) pairs, empty when allowed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
 from ._text import fold
 
@@ -87,3 +89,43 @@ def deactivation_problem(own_account: bool, target_role: str | None, acting_role
     if target_role == ADMIN and acting_role != ADMIN:
         return ADMIN_DEACTIVATION
     return None
+
+
+# ------------------------------------------------------------------ log-in lockout
+# A lock always ends: identifiants follow a public rule (fdurant1), so anybody can type wrong
+# passwords for anybody; a lock that waited for support would let them shut anyone out.
+LOCK_AFTER_FAILURES = 5
+FIRST_LOCK = timedelta(minutes=15)
+LONGEST_LOCK = timedelta(hours=24)
+# Failures older than this are forgotten, so a mistake a week ago does not lengthen today's lock.
+FAILURE_MEMORY = timedelta(hours=24)
+
+
+def lock_duration(failures: int) -> timedelta | None:
+    """How long the `failures`-th wrong password in a row locks the log-in: none before the 5th,
+    15 minutes at the 5th, then doubled at each further one (30 min, 1 h, 2 h …), never over 24 h.
+
+    Wrong passwords typed during a lock are not counted (they are refused unread), so each doubling
+    costs a guesser a whole lock of waiting."""
+    if failures < LOCK_AFTER_FAILURES:
+        return None
+    doublings = failures - LOCK_AFTER_FAILURES
+    if FIRST_LOCK * 2 ** min(doublings, 16) >= LONGEST_LOCK:
+        return LONGEST_LOCK
+    return FIRST_LOCK * 2 ** doublings
+
+
+def recent_failures(failures: Iterable[datetime], now: datetime) -> list[datetime]:
+    """The failures still remembered at `now` (the last 24 hours), oldest first."""
+    return sorted(at for at in failures if now - FAILURE_MEMORY < at <= now)
+
+
+def lock_end(failures: Iterable[datetime], now: datetime) -> datetime | None:
+    """The end of the lock these wrong passwords (their times) impose at `now`, or None when a log-in
+    may be tried. The lock starts at the latest failure and lasts lock_duration(how many are remembered)."""
+    recent = recent_failures(failures, now)
+    duration = lock_duration(len(recent))
+    if duration is None:
+        return None
+    end = recent[-1] + duration
+    return end if end > now else None

@@ -30,11 +30,12 @@ from ..actor import Actor, acting_as, current_actor
 from ..models import History, Organisme, PasswordToken, User, user_organisme
 from ..models.listeners import utcnow
 from ..passwords import hash_password, needs_rehash, verify_password
-from . import throttle
+from ..rules.accounts import LOCK_AFTER_FAILURES
+from . import lockout, throttle
 from .mail import queue_mail, render_mail
 from .password_policy import check_password
 
-MAX_FAILED_LOGINS = 5
+MAX_FAILED_LOGINS = LOCK_AFTER_FAILURES  # the first lock; rules/accounts.py holds the schedule
 RESET_VALIDITY = timedelta(hours=24)
 # An activation link waits for a user who may not read mail every day; once it
 # expires, "Mot de passe oublié" sends a fresh one (the account is active).
@@ -92,26 +93,30 @@ def find_user(session: Session, identifiant: str | None) -> User | None:
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
-    throttled: bool = False
+    throttled_until: datetime | None = None  # too many failures from the address
+    locked_until: datetime | None = None  # the identifiant is locked (services/lockout.py)
 
 
 def authenticate(session: Session, identifiant: str, password: str, ip: str | None,
-                 now: datetime | None = None) -> LoginResult:
-    """Check a log-in; count failures, lock the account at the 5th in a row. Commits.
+                 settings: AccountSettings | None = None, now: datetime | None = None) -> LoginResult:
+    """Check a log-in; count wrong passwords, which lock the identifiant for a while. Commits.
 
-    Every refusal costs one argon2 verification, whether the account exists or
-    not, so timing tells nothing; a locked or inactive account refuses even the
-    right password.
+    Every refusal costs one argon2 verification, whether the account exists or not, so timing
+    tells nothing; a locked identifiant refuses even the right password, the same way whether or
+    not an account has it; an inactive account refuses the right one like a wrong one.
     """
     now = now or utcnow()
     ip_bucket = throttle.bucket("login-ip", ip)
     if throttle.exceeded(session, ip_bucket, throttle.LOGIN_FAILURES_PER_IP, now):
         verify_password(None, password)
-        return LoginResult(None, throttled=True)
+        return LoginResult(None, throttled_until=throttle.free_at(session, ip_bucket,
+                                                                  throttle.LOGIN_FAILURES_PER_IP, now))
+    locked_until = lockout.lock_end(session, identifiant, now)
     user = find_user(session, identifiant)
     ok = verify_password(user.password_hash if user is not None else None, password or "")
-    if user is not None and ok and user.actif and user.locked_at is None:
-        values = {"failed_logins": 0, "last_login_at": now}
+    if locked_until is None and user is not None and ok and user.actif:
+        lockout.clear(session, user)
+        values = {"last_login_at": now}
         if needs_rehash(user.password_hash):
             values["password_hash"] = hash_password(password)
         # a Core UPDATE: log-ins are not edits of the user's record (no history row, same Modifié le)
@@ -119,48 +124,59 @@ def authenticate(session: Session, identifiant: str, password: str, ip: str | No
         session.commit()
         return LoginResult(user)
     throttle.hit(session, ip_bucket, now)
-    if user is not None and not ok and user.locked_at is None:
-        _count_failure(session, user, now)
+    if locked_until is None and (user is None or not ok):  # a wrong password, or nobody's identifiant
+        failure = lockout.record_failure(session, identifiant, user, now)
+        locked_until = failure.locked_until
+        if locked_until is not None and user is not None:
+            _announce_lock(session, user, failure, settings, now)
     session.commit()
-    return LoginResult(None)
+    return LoginResult(None, locked_until=locked_until)
 
 
-def _count_failure(session: Session, user: User, now: datetime) -> None:
-    # atomic increment: parallel guesses cannot slip past the limit
-    failures = session.execute(
-        update(User).where(User.id == user.id, User.locked_at.is_(None))
-        .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
-    ).scalar()
-    if failures is not None and failures >= MAX_FAILED_LOGINS:
-        session.execute(update(User).where(User.id == user.id, User.locked_at.is_(None)).values(locked_at=now))
-        record_acte(session, user, f"Compte bloqué après {failures} échecs de connexion consécutifs")
+def _announce_lock(session: Session, user: User, failure: lockout.Failure, settings: AccountSettings | None,
+                   now: datetime) -> None:
+    """History, and a mail to the owner with a reset link (the way to unlock at once). Without the
+    settings a link cannot be signed: the mail then points to « Mot de passe oublié ? »."""
+    record_acte(session, user, f"Compte bloqué après {failure.failures} échecs de connexion consécutifs")
+    if not user.actif or not user.email:
+        return
+    link = settings.password_link(issue_token(session, user, "reset", settings, now)) if settings else None
+    queue_mail(session, user.email, *render_mail("compte_bloque", user=user, lien=link, jusqu_a=failure.locked_until,
+                                                 echecs=failure.failures))
 
 
 # Asked again by « Mon compte » before a change: wrong, or too many failures from the address.
-WRONG_CURRENT_PASSWORD = ("Mot de passe actuel incorrect. Après plusieurs échecs, le compte est bloqué : "
-                          "utilisez alors « Contactez-nous » pour le faire débloquer.")
+WRONG_CURRENT_PASSWORD = ("Mot de passe actuel incorrect. Après 5 échecs de suite, le compte est bloqué "
+                          "temporairement (15 minutes, puis davantage si les échecs continuent).")
 CURRENT_PASSWORD_THROTTLED = "Trop de tentatives depuis votre adresse : réessayez dans quelques minutes."
 
 
 def check_current_password(session: Session, user: User, password: str, ip: str | None,
-                           now: datetime | None = None) -> str | None:
+                           now: datetime | None = None, settings: AccountSettings | None = None) -> str | None:
     """A logged-in user's password, asked again before a change of their account: None when right,
     else the French message. Commits a refusal.
 
-    A wrong one counts exactly like a failed log-in (address throttle, lockout at the 5th in a
-    row): a session left open or stolen gives no free guesses at the password.
+    A wrong one counts exactly like a failed log-in (address throttle, lockout): a session left
+    open or stolen gives no free guesses at the password. The wrong password that locks the
+    account also ends every session of the user, this one included, for good.
     """
     now = now or utcnow()
     ip_bucket = throttle.bucket("login-ip", ip)
     if throttle.exceeded(session, ip_bucket, throttle.LOGIN_FAILURES_PER_IP, now):
         return CURRENT_PASSWORD_THROTTLED
+    locked_until = lockout.lock_end(session, user.identifiant, now)
+    if locked_until is not None:
+        return lockout.locked_message(locked_until, now)
     if verify_password(user.password_hash, password or ""):
         if user.failed_logins:  # the count is of failures in a row, as at log-in
-            session.execute(update(User).where(User.id == user.id).values(failed_logins=0))
+            lockout.clear(session, user)
             session.commit()
         return None
     throttle.hit(session, ip_bucket, now)
-    _count_failure(session, user, now)
+    failure = lockout.record_failure(session, user.identifiant, user, now)
+    if failure.locked_until is not None:
+        _announce_lock(session, user, failure, settings, now)
+        end_sessions(session, user)
     session.commit()
     return WRONG_CURRENT_PASSWORD
 
@@ -184,8 +200,10 @@ def _binding(settings: AccountSettings, raw: str, user: User) -> str:
 def issue_token(session: Session, user: User, purpose: str, settings: AccountSettings,
                 now: datetime | None = None, new_email: str | None = None) -> str:
     """A new link token for the user (reset, activation, or courriel with the address it confirms);
-    returns the value to e-mail."""
+    returns the value to e-mail. The user's older unused links of the same purpose die: only the
+    latest mail works, so links do not pile up in a mailbox."""
     now = now or utcnow()
+    void_tokens(session, user, now, purpose=purpose)
     raw = secrets.token_urlsafe(32)
     session.add(PasswordToken(user_id=user.id, token_hash=_sha256(raw), purpose=purpose, new_email=new_email,
                               created_at=now, expires_at=now + VALIDITY[purpose]))
@@ -228,14 +246,15 @@ def request_password_reset(session: Session, identifiant: str, email: str, ip: s
     """Mot de passe oublié: e-mail a link if identifiant AND e-mail match an active account.
 
     Returns nothing, on purpose: the caller shows the same answer in every case.
-    Throttled per address and per identifiant (also for unknown ones). Commits.
+    Throttled per address, and per identifiant from that address (also for unknown ones): requests
+    made elsewhere with somebody's identifiant never stop the owner's own. Commits.
     """
     now = now or utcnow()
-    ip_bucket, id_bucket = throttle.bucket("reset-ip", ip), throttle.bucket("reset-id", identifiant)
+    ip_bucket, pair_bucket = throttle.bucket("reset-ip", ip), throttle.pair_bucket("reset-pair", identifiant, ip)
     throttled = (throttle.exceeded(session, ip_bucket, throttle.RESET_PER_IP, now)
-                 or throttle.exceeded(session, id_bucket, throttle.RESET_PER_IDENTIFIANT, now))
+                 or throttle.exceeded(session, pair_bucket, throttle.RESET_PER_IDENTIFIANT_AND_IP, now))
     throttle.hit(session, ip_bucket, now)
-    throttle.hit(session, id_bucket, now)
+    throttle.hit(session, pair_bucket, now)
     user = find_user(session, identifiant)
     given = (email or "").strip().lower().encode()
     stored = (user.email if user is not None else "").strip().lower().encode()
@@ -250,7 +269,8 @@ def set_password(session: Session, token: str, password: str, settings: AccountS
     """Use a link: (user, None) on success, (None or user, French message) when refused. Commits.
 
     Success sets password_changed_at, bumps the session version (every other
-    session of the user ends) and voids all the user's links.
+    session of the user ends), voids all the user's links and ends a log-in lock (proof
+    enough that the owner is back: the link came to their mailbox).
     """
     now = now or utcnow()
     row = find_valid_token(session, token, settings, now)
@@ -266,6 +286,7 @@ def set_password(session: Session, token: str, password: str, settings: AccountS
         user.password_changed_at = now
         end_sessions(session, user)
         void_tokens(session, user, now)
+        lockout.clear(session, user)
         record_acte(session, user, "Mot de passe défini à l'activation du compte" if row.purpose == "activation"
                     else "Mot de passe réinitialisé par le lien envoyé par courriel")
         notify_password_changed(session, user, now, by_link=True)
@@ -299,11 +320,21 @@ def support_send_reset(session: Session, target: User, settings: AccountSettings
 
 def support_unlock(session: Session, target: User) -> str:
     """Support: clear the lock and the failure count."""
-    target.locked_at = None
-    target.failed_logins = 0
+    lockout.clear(session, target)
     record_acte(session, target, "Support : compte débloqué")
     session.commit()
     return f"Le compte {target.identifiant} est débloqué."
+
+
+def unlock_account(session: Session, identifiant: str) -> User | None:
+    """`flask unlock-user`: clear the lock and the failure count; None for an unknown identifiant."""
+    user = find_user(session, identifiant)
+    if user is None:
+        return None
+    lockout.clear(session, user)
+    record_acte(session, user, "Compte débloqué en ligne de commande (flask unlock-user)")
+    session.commit()
+    return user
 
 
 def find_users(session: Session, text: str, limit: int = 50) -> list[User]:

@@ -139,8 +139,8 @@ def test_wrong_email_forged_token_and_inactive_account_get_nothing(client, make,
 
 @SQLITE_ONLY
 def test_requests_are_throttled_per_identifiant_and_address(client, make, quick):
-    """After 3 requests for one identifiant in an hour no more mail goes out (same answer); after 10
-    from one address, none for anybody from it; another address is unaffected."""
+    """After 3 requests for one identifiant from one address in an hour no more mail goes out from it
+    (same answer); after 10 from one address, none for anybody from it; another address is unaffected."""
     user = make.user("organisme")
     answers = {_ask(client, user.identifiant, user.email)[0].get_data() for _ in range(5)}
     assert len(answers) == 1 and len(outbox(user.email)) == 3
@@ -166,3 +166,31 @@ def test_weak_or_mismatched_passwords_are_refused_at_the_field(client, make, qui
         body = client.post(link, data={"password": password, "confirmation": confirmation}).get_data(as_text=True)
         assert message in body
     assert _set(client, link).status_code == 302
+
+
+def test_an_attackers_requests_elsewhere_do_not_stop_the_owners_own(client, make, quick):
+    """10 requests from an attacker's address with the victim's identifiant (any e-mail, or the
+    victim's own) get the usual answer; the victim's own request from elsewhere still sends a mail."""
+    user = make.user("organisme", email="victime@of-test.fr")
+    attacker = {"REMOTE_ADDR": "203.0.113.9"}
+    answers = {_ask(client, user.identifiant, user.email if i < 5 else f"pirate{i}@exemple.fr",
+                    environ_base=attacker)[0].get_data() for i in range(10)}
+    sent_to_victim = len(outbox(user.email))
+    assert sent_to_victim == 3  # at most 3 per identifiant and address, whatever the e-mail typed
+    owner_answer, _ = _ask(client, user.identifiant, user.email, environ_base={"REMOTE_ADDR": "198.51.100.20"})
+    assert answers == {owner_answer.get_data()}
+    mails = outbox(user.email)
+    assert len(mails) == sent_to_victim + 1
+    assert _set(client, link_in(mails[-1].body_text)).status_code == 302
+
+
+def test_a_new_link_voids_the_older_ones(client, make, quick):
+    """After a second request the first link is refused; the second one works; one live link."""
+    user = make.user("organisme")
+    first, second = _reset_link(client, user), _reset_link(client, user)
+    assert first != second
+    assert client.get(first).status_code == 400 and _set(client, first).status_code == 400
+    live = db.session.scalars(select(PasswordToken).where(PasswordToken.used_at.is_(None))).all()
+    assert len(live) == 1 and live[0].purpose == "reset"
+    assert client.get(second).status_code == 200
+    assert _set(client, second).status_code == 302

@@ -62,7 +62,7 @@ def test_pdf_check_parses_the_file():
     assert justificatifs.check_pdf(b"%PDF-1.4\nfaux\n%%EOF") == justificatifs.NOT_A_PDF
     assert justificatifs.check_pdf(pdf[:200]) == justificatifs.NOT_A_PDF
     assert justificatifs.check_pdf(b"") == "Le justificatif est vide."
-    assert justificatifs.check_pdf(make_pdf(extra_bytes=1_000_000)) == "Le justificatif doit peser moins de 1 Mo."
+    assert justificatifs.check_pdf(make_pdf(extra_bytes=1_000_000)) == "Le justificatif doit peser moins de 1 Mo (1 000 000 octets)."
 
 
 def test_stored_names_cannot_escape_the_folder(tmp_path):
