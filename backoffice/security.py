@@ -17,6 +17,8 @@ import secrets
 
 from flask import Flask, g, render_template, request
 
+from .rules.perimeter import JUSTIFICATIF_MAX_TEXT
+
 STYLE_SRC = "'self' 'unsafe-inline'"  # Flask-Admin and select2 set style attributes inline
 
 
@@ -87,4 +89,5 @@ def init_security(app: Flask) -> None:
     def _too_large(_error):
         return render_template("auth/message.html", title="Fichier trop volumineux",
                                message="Le fichier envoyé est trop volumineux. Le justificatif doit peser "
-                                       "moins de 1 Mo."), 413
+                                       f"moins de {JUSTIFICATIF_MAX_TEXT} : revenez à la page précédente "
+                                       "et joignez un fichier plus léger."), 413

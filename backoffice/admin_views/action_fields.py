@@ -25,7 +25,9 @@ from ..extensions import db
 from ..models import BlocCompetences
 from ..models.action import action_certification
 from ..rules.dates import DAY, parse_french_partial
+from ..rules.validation import date_in_range
 from ..services.actions import ServiceError
+from . import form_checks
 from .base import STALE_MESSAGE, ScopedAjaxLoader
 from .readable import french_date, french_dates
 
@@ -39,6 +41,8 @@ def _parse_partial(text: str):
     parsed = parse_french_partial(text)
     if parsed is None:
         raise ValueError(rules.DATE_FORMAT_MESSAGE)
+    if message := date_in_range(parsed.first) or date_in_range(parsed.last):
+        raise ValueError(message)
     return parsed
 
 
@@ -131,6 +135,7 @@ class EurosField(fields.Field):
     business rules (rules.check_price, in the services)."""
 
     widget = widgets.TextInput()
+    range_by_rules = True  # the column's range is checked by the rule, with its own message (forms.py)
 
     def __init__(self, label=None, validators=None, **kwargs):
         for unused in ("places", "use_locale", "rounding", "number_format"):
@@ -248,6 +253,11 @@ class FinanceurRows(InlineModelFormList):
 
     form_field_type = _FinanceurRow
 
+    @staticmethod
+    def row_key(row):
+        """What a stored row posts as its key (form_checks.refuse_foreign_rows)."""
+        return row.financeur_code
+
     def populate_obj(self, obj, name):
         stored = {row.financeur_code: row for row in getattr(obj, name)}
         rows = []
@@ -272,7 +282,12 @@ class ServiceFormMixin:
     corrected form can be sent again); on the model it is an inert attribute.
     """
 
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        return form_checks.blank_required_text(form) & form_checks.unknown_choices(form) & valid
+
     def update_model(self, form, model):
+        form_checks.refuse_foreign_rows(form, model)
         if self.refuse_update(model):
             return False
         submitted = form.fiche_version.data
@@ -283,6 +298,7 @@ class ServiceFormMixin:
             return ModelView.update_model(self, form, model)
 
     def create_model(self, form):
+        form_checks.refuse_foreign_rows(form, None)
         with db.session.no_autoflush:  # nothing reaches the database before the rules are checked
             return super().create_model(form)
 

@@ -25,6 +25,7 @@ from ..models import (
     Programme,
     Region,
 )
+from . import form_checks
 from .base import SecureModelView
 from .referential_labels import DESCRIPTIONS, LABELS, LOCKABLE_FIELD_LABELS
 
@@ -103,6 +104,10 @@ class ReferentialView(SecureModelView):
     column_searchable_list = ["code", "libelle"]
     column_list = ["code", "libelle"]
     form_columns = ["code", "libelle"]
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        return form_checks.blank_required_text(form) & form_checks.unknown_choices(form) & valid
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)

@@ -165,6 +165,10 @@ def group_level(t: Tree, el, organisme: dict) -> dict:
     if values["duree_totale"] == 0:
         t.warn(t.child(el, "nombre-heures-total"), "nombre d'heures total nul : durée non renseignée")
         values["duree_totale"] = None
+    if problem := rules.check_hours_sum(values["duree_totale"], values["heures_centre"], values["heures_entreprise"]):
+        node = t.child(el, "nombre-heures-centre")
+        t.reject(el if node is None else node, f"{problem.rstrip('.')} : heures en centre et en entreprise ignorées")
+        values["heures_centre"] = values["heures_entreprise"] = None
     for key in ("duree_totale", "heures_centre", "heures_entreprise"):
         values[key] = decimal_text(values[key])
     values["_dispositif"] = _intercarif_dispositif(t, el)

@@ -17,6 +17,7 @@ from ._text import blank
 from .dates import parse_partial_date
 from .identifiers import normalize_siret, normalize_uai, validate_siret, validate_uai
 from .offer import validate_url
+from .validation import DATE_RANGE_MESSAGE, check_hours_sum, date_in_range, required_text
 
 # LHEO dict-type-parcours
 PARCOURS = {"1": "En groupe (non personnalisable)", "2": "Individualisé", "3": "Modularisé", "4": "Mixte"}
@@ -100,8 +101,10 @@ def check_inscription_period(debut, fin) -> list[tuple[str, str]]:
     if blank(fin):
         return [("inscription_fin", "Indiquez aussi la fin de la période d'inscription.")]
     start, end = parse_partial_date(debut), parse_partial_date(fin)
-    errors = [(name, DATE_FORMAT_MESSAGE) for name, parsed in (("inscription_debut", start), ("inscription_fin", end))
-              if parsed is None]
+    errors = [(name, _lheo_date_problem(parsed)) for name, parsed in (("inscription_debut", start),
+                                                                      ("inscription_fin", end))
+              if _lheo_date_problem(parsed)]
+    start, end = (None, None) if errors else (start, end)
     if start is not None and end is not None and end.last < start.first:
         errors.append(("inscription_fin", "La fin de la période d'inscription ne peut pas précéder son début."))
     return errors
@@ -112,13 +115,21 @@ def split_dates(text) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
+def _lheo_date_problem(parsed) -> str | None:
+    """An LHEO date as parsed: refused when invalid (None) or outside the plausible range."""
+    if parsed is None:
+        return DATE_FORMAT_MESSAGE
+    return date_in_range(parsed.first) or date_in_range(parsed.last)
+
+
 def check_dates_information(text) -> str | None:
-    """Up to three valid LHEO dates."""
+    """Up to three valid LHEO dates, within the plausible range."""
     dates = split_dates(text)
     if len(dates) > DATES_INFORMATION_MAX:
         return f"Indiquez au plus {DATES_INFORMATION_MAX} dates d'information."
-    if any(parse_partial_date(d) is None for d in dates):
-        return DATE_FORMAT_MESSAGE
+    problems = {_lheo_date_problem(parse_partial_date(d)) for d in dates} - {None}
+    if problems:
+        return DATE_FORMAT_MESSAGE if DATE_FORMAT_MESSAGE in problems else DATE_RANGE_MESSAGE
     return None
 
 
@@ -162,6 +173,8 @@ def check_financeurs(rows: Iterable[tuple[str | None, int | None]]) -> list[str]
 def check_action_content(values: Mapping[str, object], counts: Mapping[str, int]) -> list[tuple[str, str]]:
     """The LHEO fields of an action: `values` its columns, `counts` the size of its collections."""
     errors = []
+    if "intitule" in values and (message := required_text(values["intitule"])):  # absent: not given
+        errors.append(("intitule", message))
     for name, table in (("parcours", PARCOURS), ("validation_blocs", VALIDATION_BLOCS)):
         if values.get(name) is not None and values[name] not in table:  # None: not given (parcours: its default)
             errors.append((name, CHOICE_MESSAGE))
@@ -198,9 +211,13 @@ def check_session_content(values: Mapping[str, object],
     errors += check_formateur(values.get("formateur_siret"), values.get("formateur_raison_sociale"),
                               values.get("formateur_uai"))
     errors += [("financeurs", message) for message in check_financeurs(financeurs)]
+    if message := check_hours_sum(values.get("duree_totale"), values.get("heures_centre"),
+                                  values.get("heures_entreprise")):
+        errors.append(("heures_centre", message))
     return errors
 
 
 SESSION_CONTENT_COLUMNS = (*PRICES, *SESSION_TEXT_LIMITS, *SESSION_URLS, "inscription_debut", "inscription_fin",
-                           "dates_information", "formateur_siret", "formateur_uai")
-ACTION_CONTENT_COLUMNS = ("parcours", "validation_blocs", *ACTION_TEXT_LIMITS, *ACTION_URLS)
+                           "dates_information", "formateur_siret", "formateur_uai", "duree_totale", "heures_centre",
+                           "heures_entreprise")
+ACTION_CONTENT_COLUMNS = ("intitule", "parcours", "validation_blocs", *ACTION_TEXT_LIMITS, *ACTION_URLS)

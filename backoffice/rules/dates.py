@@ -66,7 +66,8 @@ _FRENCH = (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), re.compile(r"(\d{1,2})/(\
 
 def parse_french_partial(text: str | None) -> PartialDate | None:
     """What a user types: JJ/MM/AAAA, MM/AAAA (the month only), AAAA (the year only), or the
-    browser's AAAA-MM-JJ. None if it is none of those, or not a real date."""
+    browser's AAAA-MM-JJ. None if it is none of those, or not a real date. A real date of any year
+    is parsed: whether the year is plausible is validation.date_in_range's to say, in its words."""
     text = (text or "").strip()
     day_month_year, month_year, year_only, iso = _FRENCH
     try:
@@ -75,14 +76,14 @@ def parse_french_partial(text: str | None) -> PartialDate | None:
         elif m := iso.fullmatch(text):
             exact = date(int(m[1]), int(m[2]), int(m[3]))
         elif m := month_year.fullmatch(text):
-            return _period(int(m[2]), int(m[1])) if 1 <= int(m[1]) <= 12 and int(m[2]) >= 1900 else None
+            return _period(int(m[2]), int(m[1])) if 1 <= int(m[1]) <= 12 else None
         elif m := year_only.fullmatch(text):
-            return _period(int(m[1]), None) if int(m[1]) >= 1900 else None
+            return _period(int(m[1]), None)
         else:
             return None
     except ValueError:
         return None
-    return PartialDate(exact, exact, DAY) if exact.year >= 1900 else None
+    return PartialDate(exact, exact, DAY)
 
 
 def lheo_partial(value: date, precision: str = DAY) -> str:

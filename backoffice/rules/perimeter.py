@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
+from .validation import date_in_range
+
 IDF_REGION = "11"
 IDF_DEPARTEMENTS = ("75", "77", "78", "91", "92", "93", "94", "95")
 _OVERSEAS = frozenset("971 972 973 974 975 976 984 986 987 988".split())
@@ -18,6 +20,9 @@ CARIF_OREF_MAP_URL = "https://reseau.intercariforef.org/lassociation-intercarifo
 # bytes (not 2**20), "moins de" as strictly less: the stricter reading, so no
 # accepted file can be too big under either reading of "1 Mo".
 JUSTIFICATIF_MAX_BYTES = 1_000_000
+# the limit as users read it, with the bytes it means (a "1 Mo" file of 1 048 576 bytes is refused)
+JUSTIFICATIF_MAX_TEXT = "1 Mo (1 000 000 octets)"
+JUSTIFICATIF_TOO_BIG = f"Le justificatif doit peser moins de {JUSTIFICATIF_MAX_TEXT}."
 
 PERIMETER_REFUSAL = (
     "Non, vous ne pouvez pas vous référencer sur DOKELIO Ile-de-France. "
@@ -30,7 +35,7 @@ JUSTIFICATION_REQUIRED = (
     "de type convention de formation précisant un lieu de formation en présentiel "
     "francilien (en anonymisant impérativement le document s'il contient des informations "
     "concernant un individu ; cf. RGPD). Ce document doit être au format PDF et peser "
-    "moins de 1 Mo. Sans ce document, nous ne pourrons pas accepter votre inscription."
+    f"moins de {JUSTIFICATIF_MAX_TEXT}. Sans ce document, nous ne pourrons pas accepter votre inscription."
 )
 
 
@@ -70,11 +75,11 @@ def check_registration_perimeter(region_siege: str | None, offers_presentiel_in_
 
 
 def validate_justificatif(head: bytes, size: int) -> str | None:
-    """The uploaded justification: a PDF (magic bytes) of less than 1 Mo."""
+    """The uploaded justification: a PDF (magic bytes) of less than JUSTIFICATIF_MAX_BYTES."""
     if size <= 0 or not head:
         return "Le justificatif est vide."
     if size >= JUSTIFICATIF_MAX_BYTES:
-        return "Le justificatif doit peser moins de 1 Mo."
+        return JUSTIFICATIF_TOO_BIG
     if not head.startswith(b"%PDF-"):
         return "Le justificatif doit être au format PDF."
     return None
@@ -122,9 +127,13 @@ def check_session_place(modalite: str, lieu: Place | None) -> str | None:
 
 
 def check_session_dates(date_debut: date | None, date_fin: date | None) -> str | None:
-    """Both dates are required and the end is not before the start."""
+    """Both dates are required, within the plausible range (rules/validation.py) and the end is not
+    before the start."""
     if date_debut is None or date_fin is None:
         return "Les dates de début et de fin de la session sont obligatoires."
+    out_of_range = date_in_range(date_debut) or date_in_range(date_fin)
+    if out_of_range:
+        return out_of_range
     if date_fin < date_debut:
         return "La date de fin doit être postérieure ou égale à la date de début."
     return None

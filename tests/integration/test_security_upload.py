@@ -44,7 +44,7 @@ def test_a_real_pdf_of_1_1_mb_is_refused(app, client):
     big = make_pdf(extra_bytes=1_100_000)
     assert len(big) > 1_100_000
     body = _register(client, big).get_data(as_text=True)
-    assert "Le justificatif doit peser moins de 1 Mo." in body
+    assert "Le justificatif doit peser moins de 1 Mo (1 000 000 octets)." in body
     _nothing_created(app)
     just_under = make_pdf(extra_bytes=rules.JUSTIFICATIF_MAX_BYTES - 2000)
     assert len(just_under) < rules.JUSTIFICATIF_MAX_BYTES

@@ -304,7 +304,7 @@ def test_justificatif_limit_is_one_megabyte_si():
     """The limit is 10**6 bytes, strictly below: 999 999 passes, 1 000 000 does not."""
     assert JUSTIFICATIF_MAX_BYTES == 10**6
     assert validate_justificatif(b"%PDF-1.7\n", JUSTIFICATIF_MAX_BYTES - 1) is None
-    assert validate_justificatif(b"%PDF-1.7\n", JUSTIFICATIF_MAX_BYTES) == "Le justificatif doit peser moins de 1 Mo."
+    assert validate_justificatif(b"%PDF-1.7\n", JUSTIFICATIF_MAX_BYTES) == "Le justificatif doit peser moins de 1 Mo (1 000 000 octets)."
     assert validate_justificatif(b"%PDF-1.4", 2**20 - 1) is not None
 
 

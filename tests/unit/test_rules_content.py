@@ -65,7 +65,7 @@ def test_inscription_period(debut, fin, expected):
     assert rules.check_inscription_period(debut, fin) == expected
 
 
-LHEO_DAYS = st.dates(min_value=date(1900, 1, 1), max_value=date(9998, 12, 31))  # 9999 means "unknown"
+LHEO_DAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))  # rules.DATE_MIN_YEAR..MAX
 
 
 @given(LHEO_DAYS, LHEO_DAYS)
