@@ -51,6 +51,11 @@ class VersionField(HiddenField):
     """The version of an inline row as the page showed it: read by the view for the service's
     optimistic lock, never written to the row (SQLAlchemy owns version_id)."""
 
+    def process_formdata(self, valuelist):
+        # posted without it, a row has no version (WTForms would keep the stored row's, which is
+        # always current): the service refuses the row rather than take it as fresh
+        self.data = valuelist[0] if valuelist else ""
+
     def populate_obj(self, obj, name):
         return None
 
@@ -142,6 +147,9 @@ class OrganismeView(ServiceFormMixin, SecureModelView):
         "uai": {"validators": [_rule_validator(rules.validate_uai)], "filters": [lambda v: v.strip().upper() if v else v]},
         "postale_code_postal": {"validators": [_postal_address_code]},
         "courriel": {"validators": EMAIL},
+        # the rule the service applies (rules.validate_url), shown at the field before anything is saved
+        "site_internet": {"validators": [_rule_validator(rules.validate_url)],
+                          "filters": [lambda v: v.strip() or None if isinstance(v, str) else v]},
     }
     inline_models = [AdresseInline(Adresse), ContactInline(Contact)]
     form_ajax_refs = {}

@@ -44,6 +44,7 @@ class UserView(SecureModelView):
     """Accounts of the five roles; resource "user" (admins edit, support reads)."""
 
     resource = "user"
+    optimistic_locking = True  # two administrators on one account: the second save is refused, nothing lost
     column_list = ["identifiant", "prenom", "nom", "email", "role", "financeur", "actif", "locked_at", "last_login_at"]
     column_details_list = ["identifiant", "prenom", "nom", "email", "role", "financeur", "organismes", "actif",
                            "failed_logins", "locked_at", "password_changed_at", "last_login_at",
@@ -52,7 +53,7 @@ class UserView(SecureModelView):
                           "last_login_at", "created_at"]
     # belt and braces: never list, show, export or search the secret columns
     column_exclude_list = column_details_exclude_list = column_export_exclude_list = [
-        "password_hash", "session_version"]
+        "password_hash", "session_version", "version_id"]
     column_labels = USER_LABELS
     column_descriptions = USER_DESCRIPTIONS
     column_default_sort = ("nom", False)

@@ -4,9 +4,10 @@ Each intent takes the database session and the acting user (None = the Robot, fo
 checks the permission (permissions.can), computes the workflow `Facts` from the database,
 asks `workflow.apply`, changes the record, writes a "transition" history row and commits.
 Refusals raise `workflow.WorkflowError` (a refused transition) or `ServiceError` (a business
-rule, with the form field it concerns), both with a French message. Views, the CLI and jobs
-share these functions; no Flask import here (e-mails go through services.mail's outbox,
-in the same transaction).
+rule, with the form field it concerns; or a write that lost a race with another user's, the
+action's version_id checked by the database: services/concurrency.py), all with a French
+message. Views, the CLI and jobs share these functions; no Flask import here (e-mails go
+through services.mail's outbox, in the same transaction).
 """
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ from .action_facts import (
     title_warnings,
     workflow_actor,
 )
+from .concurrency import commit_or_refuse
+from .errors import ServiceError
 from .mail import organisme_users, queue_mail, render_mail, team_address
 
 W = workflow
@@ -53,19 +56,6 @@ COMPLETUDE_MAX = 5000
 NOT_COPIED = frozenset({"id", "numero", "controle", "publication", "etat_fiche", "soumis_le", "vise_le",
                         "completude_le", "completude_message", "archive_le", "version_publiee", "version_id",
                         "created_at", "updated_at", "last_actor", "source", "identifiant_externe"})
-
-
-class ServiceError(Exception):
-    """A refused change. `errors` lists (form field or None, French message); `forbidden`
-    marks a permission refusal (403) rather than a correctable input."""
-
-    def __init__(self, message: str | None = None, field: str | None = None,
-                 errors: list[tuple[str | None, str]] | None = None, forbidden: bool = False):
-        self.errors = list(errors or [(field, message)])
-        self.message = message or " ".join(m for _f, m in self.errors)
-        self.field = field if field is not None else self.errors[0][0]
-        self.forbidden = forbidden
-        super().__init__(self.message)
 
 
 def apply_workflow(event: W.Event, state: W.State, actor: W.Actor, facts: W.Facts = W.Facts()) -> W.State:
@@ -225,7 +215,7 @@ def create_action(session: DbSession, user, action: Action) -> Action:
     session.add(action)
     session.flush()
     record_transition(session, action, None, state, "Création")
-    session.commit()
+    commit_or_refuse(session, STALE_MESSAGE)
     return action
 
 
@@ -237,7 +227,7 @@ def save_action(session: DbSession, user, action: Action, expected_version=None,
     check_content(session, user, action)
     _old, new = apply_save(session, user, action)
     if commit:
-        session.commit()
+        commit_or_refuse(session, STALE_MESSAGE)
     return new
 
 
@@ -246,7 +236,7 @@ def submit_action(session: DbSession, user, action: Action, expected_version=Non
     """SOUMETTRE: to control. Mandatory fields, a non-archived session, no doublon."""
     new = _transition(session, user, action, W.Event.SOUMETTRE, expected_version, with_facts=True)
     action.soumis_le = utcnow()
-    session.commit()
+    commit_or_refuse(session, STALE_MESSAGE)
     return new
 
 
@@ -256,7 +246,7 @@ def vise_action(session: DbSession, user, action: Action, expected_version=None)
     new = _transition(session, user, action, W.Event.VISER, expected_version, with_facts=True)
     action.vise_le = utcnow()
     publication.publish(action)
-    session.commit()
+    commit_or_refuse(session, STALE_MESSAGE)
     return new
 
 
@@ -289,7 +279,7 @@ def request_completude(session: DbSession, user, action: Action, message: str, f
             url=fiche_url)
         queue_mail(session, recipients, subject, text, html,
                    dedup_key=f"completude-{action.numero}-{now.isoformat()}")
-    session.commit()
+    commit_or_refuse(session, STALE_MESSAGE)
     return new
 
 
@@ -298,7 +288,7 @@ def archive_action(session: DbSession, user, action: Action, expected_version=No
     """ARCHIVER: publication and fiche Archivé (control unchanged); leaves the feed."""
     new = _transition(session, user, action, W.Event.ARCHIVER, expected_version)
     action.archive_le = utcnow()
-    session.commit()
+    commit_or_refuse(session, STALE_MESSAGE)
     return new
 
 
@@ -307,7 +297,7 @@ def unarchive_action(session: DbSession, user, action: Action, expected_version=
     """DESARCHIVER: publication En rédaction, fiche Désarchivé. The caller then asks
     "Souhaitez-vous gérer vos sessions ?" (a non-archived session is needed to submit)."""
     new = _transition(session, user, action, W.Event.DESARCHIVER, expected_version)
-    session.commit()
+    commit_or_refuse(session, STALE_MESSAGE)
     return new
 
 
@@ -321,7 +311,7 @@ def reactivate_action(session: DbSession, user, action: Action, expected_version
     # À modifier again: the 120 days of the Robot's inactivation start over from today (with the old
     # date, the next night's run would make it Inactif at once).
     action.completude_le = utcnow()
-    session.commit()
+    commit_or_refuse(session, STALE_MESSAGE)
     return new
 
 
@@ -343,7 +333,7 @@ def duplicate_action(session: DbSession, user, action: Action) -> Action:
     session.add(copy)
     session.flush()
     record_transition(session, copy, None, state, f"Duplication de {action.numero}")
-    session.commit()
+    commit_or_refuse(session, STALE_MESSAGE)
     return copy
 
 

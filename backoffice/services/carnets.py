@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import permissions, rules
 from .. import workflow as W
@@ -33,6 +32,7 @@ from ..models import Action, Adresse, Contact, Organisme, Session
 from . import communes, organisme_publication
 from .action_facts import old_value
 from .actions import ServiceError, apply_save, check_allowed, intent
+from .concurrency import lost_race_refused
 
 ADDRESS_LINKS = ("lieu", "adresse_inscription", "adresse_information")
 MAX_LISTED = 10
@@ -97,8 +97,12 @@ def _archived(action: Action) -> bool:
 
 # ---------------------------------------------------------------- one record's checks
 
-def _check_version(record, expected) -> None:
-    if expected not in (None, "") and str(expected) != str(record.version_id):
+def _check_version(record, expected, required: bool = False) -> None:
+    """`expected`: the version the page showed; none given is no check, unless `required` (a page
+    always sends it: a row posted without it cannot be told fresh)."""
+    if expected in (None, "") and not required:
+        return
+    if str(expected) != str(record.version_id):
         raise ServiceError(STALE[_kind(record)])
 
 
@@ -196,28 +200,27 @@ def _one_principal(db: DbSession, organisme_id: int | None, contacts: list[Conta
 
 def _carry_out(db: DbSession, user, plan: _Plan, kind: str, delete=None) -> None:
     """Refuse with every error found, else clear the archived links, ENREGISTRER the actions
-    concerned, delete `delete` if given, and commit (a concurrent write refused as stale)."""
+    concerned, delete `delete` if given, and commit. Any of these writes finding a row changed by
+    someone else since it was read is refused with the French message (services/concurrency.py)."""
     if plan.errors:
         raise ServiceError(errors=plan.errors)
-    for obj, link in plan.unlink:
-        setattr(obj, link, None)
-    for action in sorted(plan.actions.values(), key=lambda a: a.numero):
-        try:
-            apply_save(db, user, action)
-        except W.WorkflowError as exc:
-            raise ServiceError(f"Ce changement modifie l'action {action.numero}, qui le refuse : {exc.message}") from None
-    if delete is not None:
-        db.delete(delete)
-    if plan.organismes:
-        db.flush()  # the organisme's contacts as they will be, for what partners would see
-    for organisme in plan.organismes.values():
-        db.expire(organisme, ["contacts"])
-        organisme_publication.after_edit(user, organisme)
-    try:
+    with lost_race_refused(db, STALE[kind]):
+        for obj, link in plan.unlink:
+            setattr(obj, link, None)
+        for action in sorted(plan.actions.values(), key=lambda a: a.numero):
+            try:
+                apply_save(db, user, action)
+            except W.WorkflowError as exc:
+                raise ServiceError(f"Ce changement modifie l'action {action.numero}, qui le refuse : "
+                                   f"{exc.message}") from None
+        if delete is not None:
+            db.delete(delete)
+        if plan.organismes:
+            db.flush()  # the organisme's contacts as they will be, for what partners would see
+        for organisme in plan.organismes.values():
+            db.expire(organisme, ["contacts"])
+            organisme_publication.after_edit(user, organisme)
         db.commit()
-    except StaleDataError:  # changed by someone else between our read and our write
-        db.rollback()
-        raise ServiceError(STALE[kind]) from None
 
 
 # ---------------------------------------------------------------- intents
@@ -294,7 +297,8 @@ def save_organisme_fiche(db: DbSession, user, organisme: Organisme,
                          versions: dict[tuple[str, int], object] | None = None) -> Organisme:
     """Enregistrer the fiche organisme (created when new) with its inline carnet rows, as the caller
     set them: rows added, changed, or marked for deletion (db.delete). `versions`: the version of
-    each row the page showed, by ("adresse" | "contact", id), refused if it changed since.
+    each row the page showed, by ("adresse" | "contact", id), refused if it changed since (or
+    if the page gave none for a row it changes: the whole save is refused, nothing written).
 
     The main address's commune is resolved (its region is the organisme's); each row follows the
     rules of its own intent above, its refusals reported on "adresses" / "contacts"."""
@@ -302,7 +306,7 @@ def save_organisme_fiche(db: DbSession, user, organisme: Organisme,
         check_allowed(user, "organisme", "create")
     else:
         check_allowed(user, "organisme", "edit", organisme)
-    versions = versions or {}
+    required, versions = versions is not None, versions or {}
     plan = _Plan()
     seat = communes.apply_to_organisme(db, organisme)
     if seat.message:
@@ -317,7 +321,7 @@ def save_organisme_fiche(db: DbSession, user, organisme: Organisme,
             removed = row in db.deleted
             try:
                 if row.id is not None and (removed or db.is_modified(row)):
-                    _check_version(row, versions.get((_kind(row), row.id)))
+                    _check_version(row, versions.get((_kind(row), row.id)), required)
                 if removed:
                     _plan_removal(db, row, row_plan)
                 else:

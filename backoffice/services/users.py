@@ -12,7 +12,8 @@ Deactivating an account, from either screen, also ends its sessions and voids it
 links, so that reactivating it later does not bring an old session back.
 
 Refusals raise ServiceError with the form field they concern, before anything is written; the
-caller rolls back. create/save/delete leave the commit to the screen; deactivate_user commits.
+caller rolls back. create/save/delete leave the commit to the screen; deactivate_user commits,
+and says so when another user's write to the account got there first (version_id).
 No Flask import.
 """
 from __future__ import annotations
@@ -26,6 +27,10 @@ from ..rules.accounts import OWN_DELETION
 from .accounts import end_sessions, record_acte, void_tokens
 from .action_facts import old_value
 from .actions import ServiceError, check_allowed, intent
+from .concurrency import commit_or_refuse
+
+STALE_ACCOUNT = ("Ce compte a été modifié par un autre utilisateur au même moment : il n'a pas été désactivé. "
+                 "Rechargez la page et recommencez.")
 
 
 def _role(user: User) -> str | None:
@@ -104,5 +109,9 @@ def deactivate_user(session: DbSession, user, target: User) -> str:
     target.actif = False
     _deactivated(session, target)
     record_acte(session, target, "Support : compte désactivé")
-    session.commit()
-    return f"Le compte {target.identifiant} est désactivé."
+    identifiant = target.identifiant
+    try:
+        commit_or_refuse(session, STALE_ACCOUNT)
+    except ServiceError as exc:
+        return exc.message
+    return f"Le compte {identifiant} est désactivé."
