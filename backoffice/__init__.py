@@ -6,11 +6,13 @@ from .actor import ANONYMOUS, Actor, reset_actor, set_actor
 from .config import _dev_secret_key, config_from_env
 from .db_schema import enable_sqlite_foreign_keys
 from .extensions import babel, csrf, db, login_manager, mail
+from .input_guard import install as install_input_guard
 
 
 def create_app(config=None) -> Flask:
     """Build a new application. `config` is a dict of overrides (tests) or a config class."""
     app = Flask(__name__, instance_relative_config=False)
+    install_input_guard(app)  # control characters stripped from every request (input_guard.py)
     app.config.from_object(config_from_env())
     if isinstance(config, dict):
         app.config.update(config)

@@ -3,7 +3,8 @@
 - scope.py: permissions (deny by default), the user's scope on every read and write, bulk
   actions and redirects checked (the doors Flask-Admin leaves open);
 - list_query.py: what a list page and a fiche read (bounded count, eager loads, columns);
-- forms.py: French form messages, relationship pickers scoped and checked;
+- forms.py: French form messages, relationship pickers scoped and checked, numbers within their
+  column's range, a save the database refuses told in French;
 - locking.py: optimistic locking of a fiche, the messages of a refused save;
 - list_rows.py: the inside of a list's rows (a fenced copy of Flask-Admin's list.html block);
 - export/grid.py: the CSV / XLSX export of a list.
@@ -14,7 +15,7 @@ from flask_admin.contrib.sqla import ModelView
 
 from ..export.grid import GridExportMixin
 from ..security import neutralise_formula
-from .forms import FrenchForm, PickersMixin, field_error, request_rows
+from .forms import DatabaseRefusalMixin, FrenchForm, NumberRangesMixin, PickersMixin, field_error, request_rows
 from .list_query import AtLeast, ListQueryMixin
 from .list_rows import ListRowsMixin
 from .locking import INTEGRITY_MESSAGE, STALE_MESSAGE, LockingMixin
@@ -24,8 +25,8 @@ __all__ = ["INTEGRITY_MESSAGE", "SCOPED_MODELS", "STALE_MESSAGE", "AtLeast", "Fr
            "ScopedAjaxLoader", "SecureModelView", "field_error", "request_rows", "scoped_query"]
 
 
-class SecureModelView(ScopeMixin, ListQueryMixin, PickersMixin, LockingMixin, ListRowsMixin, GridExportMixin,
-                      ModelView):
+class SecureModelView(ScopeMixin, ListQueryMixin, NumberRangesMixin, PickersMixin, LockingMixin, DatabaseRefusalMixin,
+                      ListRowsMixin, GridExportMixin, ModelView):
     """Deny by default; scope every read and write to the user's records."""
 
     form_base_class = FrenchForm

@@ -59,13 +59,15 @@ class ListQueryMixin:
     _view_cache: dict | None = None  # what _built() keeps
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        # a page number typed in the URL: PostgreSQL refuses a negative OFFSET, or one past 64 bits
+        page = min(max(page or 0, 0), 10**9)
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
                                         execute=False, page_size=page_size)
         if not execute:  # exports stream the query (every column) and need no count
             return count, query.options(*self.list_loader_options(), *self._built(
                 "export", lambda: self._eager_loads(self.export_eager_load)))
         size = self.page_size if page_size is None else page_size
-        return self._page(query, (page or 0) * (size or 0))
+        return self._page(query, page * (size or 0))
 
     def _page(self, query, offset: int) -> tuple[int, list]:
         """(bounded count, rows) in one statement: the count is a column of every row, an

@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from .. import permissions
+from ..column_limits import typed_key
 from ..extensions import db
 from ..models import Outbox
 from ..services import mail as mail_service
@@ -110,8 +111,8 @@ class MonitoringView(PermissionView):
     def resend(self):
         """Send an e-mail again: back in the queue if it failed, a new copy if it was sent."""
         self._require_edit()
-        outbox_id = request.form.get("outbox_id", "")
-        if not outbox_id.isdigit() or not mail_service.resend(db.session, int(outbox_id)):
+        outbox_id = typed_key(Outbox.id, request.form.get("outbox_id", ""))
+        if outbox_id is None or not mail_service.resend(db.session, outbox_id):
             abort(404)
         enqueue_send_outbox(db.session)
         db.session.commit()

@@ -16,6 +16,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_login import current_user
 
 from .. import permissions
+from ..column_limits import typed_key
 from ..extensions import db
 from ..models import Action, Adresse, Contact, Organisme, Session
 from ..security import is_local_path
@@ -42,9 +43,9 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         column = self.model_pk_column()
-        try:  # posted as text: PostgreSQL refuses integer = varchar (see ScopeMixin.get_one)
-            pk = column.type.python_type(pk) if isinstance(pk, str) else pk
-        except (ValueError, NotImplementedError):
+        # posted as text: PostgreSQL refuses integer = varchar (see ScopeMixin.get_one)
+        pk = typed_key(column, pk)
+        if pk is None:
             return None
         with db.session.no_autoflush:
             return self.get_query().filter(column == pk).first()
@@ -136,10 +137,10 @@ class ScopeMixin:
         pk = self._pk_column()
         if isinstance(id, str):
             # ids come from the URL as text; SQLAlchemy 2.1 would bind them as VARCHAR,
-            # which PostgreSQL refuses to compare with an integer key
-            try:
-                id = pk.type.python_type(id)
-            except (ValueError, NotImplementedError):
+            # which PostgreSQL refuses to compare with an integer key (and one out of the
+            # column's range fails the statement)
+            id = typed_key(pk, id)
+            if id is None:
                 abort(404)
         # fiche_loader_options: list_query.ListQueryMixin (the relations the fiche reads)
         obj = self.get_query().filter(pk == id).options(*self.fiche_loader_options()).first()
@@ -169,11 +170,10 @@ class ScopeMixin:
     def typed_ids(self, ids):
         """Posted ids (text) as the primary key's type, 404 if malformed: PostgreSQL refuses
         `integer IN (varchar)`, which SQLAlchemy 2.1 + psycopg 3 send for text ids. Bulk actions use it."""
-        python_type = self._pk_column().type.python_type
-        try:
-            return [python_type(i) for i in ids]
-        except (TypeError, ValueError):
+        typed = [typed_key(self._pk_column(), i) for i in ids]
+        if None in typed:
             abort(404)
+        return typed
 
     @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids):

@@ -149,9 +149,10 @@ def not_found(rest: str):
 
 
 def _method_not_allowed(exc: MethodNotAllowed):
-    """Another method on an API path: a JSON 405 with Allow (the rest of the app keeps Flask's page)."""
+    """Another method on an API path: a JSON 405 with Allow (the rest of the app: its French page)."""
     if not request.path.startswith(bp.url_prefix + "/"):
-        return exc
+        from ..error_pages import http_error_page
+        return http_error_page(exc)
     allowed = ", ".join(sorted(exc.valid_methods or ("GET", "HEAD", "OPTIONS")))
     return error(405, "Méthode non autorisée : l'API est en lecture seule (GET).", headers={"Allow": allowed})
 

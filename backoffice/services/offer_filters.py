@@ -10,7 +10,8 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import and_, exists, false, func, or_, select, true
 
-from ..models import Action, Adresse, Formacode, Nsf, Organisme, Session, action_formacode, action_nsf
+from ..column_limits import typed_key
+from ..models import Action, Adresse, Formacode, Nsf, Organisme, Programme, Session, action_formacode, action_nsf
 
 # query-string parameter of each filter (none starts with "flt", which Flask-Admin reserves)
 FILTER_PARAMS = {
@@ -78,7 +79,7 @@ def parse_filters(args: Mapping[str, str]) -> DashboardFilters:
     errors: list[tuple[str, str]] = []
     conv = text("conventionnee").lower()
     programme = text("programme_id")
-    if programme and not programme.isdigit():
+    if programme and (not programme.isdigit() or typed_key(Programme.id, programme) is None):
         errors.append(("programme_id", "Programme inconnu."))
         programme = ""
     duree_min = _hours(text("duree_min"), "duree_min", errors) if text("duree_min") else None

@@ -12,7 +12,8 @@ from dataclasses import dataclass, fields
 from sqlalchemy import and_, exists, select, true
 
 from .. import permissions, rules
-from ..models import Action, Certification, Organisme, action_certification
+from ..column_limits import typed_key
+from ..models import Action, Certification, Organisme, Programme, action_certification
 from .offer_queries import ORGANISME_LISTS, contains
 
 # query-string parameter -> criterion
@@ -80,7 +81,7 @@ def parse_criteria(args: Mapping[str, str]) -> OrganismeCriteria:
                                       "(par exemple OF_0000000123)."))
         identifiant = ""
     programme = text("programme_id", 12)
-    if programme and not programme.isdigit():
+    if programme and (not programme.isdigit() or typed_key(Programme.id, programme) is None):
         errors.append(("programme_id", "Programme inconnu."))
         programme = ""
     liste = text("liste", 40)

@@ -11,10 +11,15 @@ unchanged form then succeeds, so the baseline really was valid.
 import html
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import BigInteger, Column, Integer, Numeric, SmallInteger, text
+from sqlalchemy.exc import DBAPIError
 
+from backoffice.column_limits import column_range, out_of_range
 from backoffice.extensions import db
 from tests.conftest import login
 from tests.form_helpers import field_errors, flashed, form_fields
@@ -221,3 +226,169 @@ def test_bad_input_gives_french_message_at_the_field(client, make, form):
         control = client.post(url, data=data)
         assert control.status_code == 302, f"{mode} control on {url}: {control.status_code} " \
                                             f"{flashed(control.get_data(as_text=True))}"
+
+
+# ---------------------------------------------------------------- numbers out of their column's range
+INT_RANGE = "La valeur doit être comprise entre -2\u00a0147\u00a0483\u00a0648 et 2\u00a0147\u00a0483\u00a0647."
+
+
+def _row(table: str, pk) -> dict:
+    with db.engine.connect() as conn:
+        return dict(conn.execute(text(f'SELECT * FROM "{table}" WHERE id = :pk'), {"pk": pk}).mappings().one())
+
+
+@pytest.mark.parametrize("value", ["99999999999", "2147483648", "-2147483649"])
+def test_a_number_too_large_for_an_integer_column_is_refused_at_its_field(client, make, value):
+    """« Unités en centre » (INTEGER) past 32 bits: the French range at the field, the typed value
+    kept, the session unchanged; the driver's English error never reaches the page."""
+    session = make.session(make.action())
+    login(client, make.user("documentaliste").identifiant)
+    url = f"/admin/sessions/edit/?id={session.id}"
+    before = _row("session", session.id)
+    response = client.post(url, data={**form_fields(client.get(url).get_data(as_text=True)), "unites_centre": [value]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, flashed(page)
+    assert INT_RANGE in field_errors(page, "unites_centre"), (field_errors(page, "unites_centre"), flashed(page))
+    assert _text_input_value(page, "unites_centre") == value
+    assert "out of range" not in page and "psycopg" not in page.lower()
+    assert _row("session", session.id) == before
+
+
+NUMBER_TYPES = [("INTEGER", Integer()), ("SMALLINT", SmallInteger()), ("BIGINT", BigInteger()),
+                ("NUMERIC(7, 1)", Numeric(7, 1)), ("NUMERIC(9, 2)", Numeric(9, 2)), ("NUMERIC(8, 6)", Numeric(8, 6))]
+NEAR_BOUNDS = st.sampled_from([2 ** 15, 2 ** 31, 2 ** 63, 10 ** 6, 10 ** 7, 100]).flatmap(
+    lambda b: st.integers(-2, 2).map(lambda d: b + d) | st.integers(-2, 2).map(lambda d: -b + d))
+NUMBERS = st.one_of(NEAR_BOUNDS, st.integers(-(2 ** 70), 2 ** 70),
+                    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10 ** 8, max_value=10 ** 8),
+                    NEAR_BOUNDS.flatmap(lambda b: st.sampled_from(["0.94", "0.95", "0.96", "0.994", "0.995", "0.9999994"])
+                                        .map(lambda f: Decimal(b) - 1 + Decimal(f))))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(kind=st.sampled_from(NUMBER_TYPES), value=NUMBERS)
+def test_the_column_range_is_what_postgresql_stores(app, kind, value):
+    """The forms' range check (column_limits.py) says "out of range" exactly when PostgreSQL
+    refuses the value in a column of that type: its bounds included, a NUMERIC rounded to its scale."""
+    sql_type, sa_type = kind
+    refused = out_of_range(value, column_range(Column("x", sa_type)))
+    with db.engine.connect() as conn:
+        try:
+            conn.execute(text(f"SELECT CAST(CAST(:v AS numeric) AS {sql_type})"), {"v": str(value)})
+            stored = True
+        except DBAPIError:
+            stored = False
+    assert refused != stored, f"{value} in {sql_type}: PostgreSQL {'stores' if stored else 'refuses'} it"
+
+
+def test_a_huge_number_in_a_unique_column_is_refused_before_the_unicity_query(client, make):
+    """Certif Info (a unique INTEGER): Flask-Admin's unicity check queries the database with the
+    value; the range is checked first, so the answer is the field's message, not a database error."""
+    login(client, make.user("admin").identifiant)
+    url = "/admin/certifications/new/"
+    before = _counts("certification")
+    data = {**form_fields(client.get(url).get_data(as_text=True)), "certifinfo": ["99999999999"],
+            "code_rncp": ["RNCP99998"], "intitule": ["Certification de test"]}
+    page = client.post(url, data=data).get_data(as_text=True)
+    assert INT_RANGE in field_errors(page, "certifinfo"), (field_errors(page, "certifinfo"), flashed(page))
+    assert _counts("certification") == before
+
+
+def test_an_out_of_range_number_in_a_list_filter_a_url_or_a_picker_is_no_database_error(app, client, make):
+    """A list filter on an integer column, an id in the URL, a picker's posted id, a page number:
+    "no such value" (the filter ignored with Flask-Admin's message, a 404, « Choix incorrect »,
+    the list), never a database error."""
+    from flask_admin.contrib.sqla.filters import IntEqualFilter
+
+    from tests.idor_helpers import admin_views
+    view = admin_views(app)["programmes"]
+    arg = next(a for a, (_i, f) in view._filter_args.items()
+               if isinstance(f, IntEqualFilter) and f.column.key == "annee")
+    login(client, make.user("admin").identifiant)
+    listing = client.get("/admin/programmes/", query_string={f"flt0_{arg}": "99999999999"})
+    assert listing.status_code == 200
+    assert any("99999999999" in m for m in flashed(listing.get_data(as_text=True)))  # said, not applied
+    assert client.get("/admin/programmes/edit/?id=99999999999").status_code == 404
+    assert client.get("/admin/programmes/?page=-5").status_code == 200
+    login(client, make.user("documentaliste").identifiant)
+    before = _counts("contact")
+    page = client.post("/admin/contacts/new/", data={"nom": "Martin", "organisme": "99999999999"})
+    # a forged parent is refused outright (403) or at the picker; never saved, never a database error
+    assert page.status_code == 403 or "Choix incorrect" in " ".join(
+        field_errors(page.get_data(as_text=True), "organisme")), page.status_code
+    assert _counts("contact") == before
+
+
+# ---------------------------------------------------------------- control characters (input_guard.py)
+def test_a_nul_byte_in_a_list_search_answers_the_list(client, make):
+    """`?search=%00` used to fail every list on PostgreSQL (text cannot hold NUL): the NUL is
+    stripped at the edge, the list answers."""
+    make.action(intitule="Action cherchée")
+    login(client, make.user("documentaliste").identifiant)
+    for url in ("/admin/actions/?search=%00", "/admin/organismes/?search=Org%00anisme",
+                "/admin/recherche-organismes/?rechercher=1&nom=%00"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Requête invalide" not in response.get_data(as_text=True)
+
+
+def test_a_nul_byte_in_the_anonymous_forms_gets_their_french_answer(client, make):
+    """/connexion and /mot-de-passe-oublie with NUL bytes: the form's own French answer, no 500."""
+    user = make.user("organisme")
+    login_page = client.post("/connexion", data={"identifiant": "\x00" + user.identifiant, "password": "a\x00b"})
+    assert login_page.status_code == 200
+    assert "Identifiant ou mot de passe incorrect" in login_page.get_data(as_text=True)
+    forgot = client.post("/mot-de-passe-oublie", data={"identifiant": user.identifiant + "\x00",
+                                                       "courriel": "\x00" + user.email})
+    assert forgot.status_code == 200
+    assert "Si l'identifiant et le courriel saisis correspondent" in html.unescape(forgot.get_data(as_text=True))
+
+
+def test_control_characters_pasted_in_a_text_field_are_stripped_and_the_rest_saved(client, make):
+    """Stripped, not refused: what the user can see is saved; tab and line breaks are kept."""
+    organisme = make.organisme()
+    contact = make.contact(organisme)
+    login(client, make.user("documentaliste").identifiant)
+    url = f"/admin/contacts/edit/?id={contact.id}"
+    data = {**form_fields(client.get(url).get_data(as_text=True)), "nom": ["Du\x00pont\x1b\x7f"]}
+    response = client.post(url, data=data)
+    assert response.status_code == 302, flashed(response.get_data(as_text=True))
+    assert _row("contact", contact.id)["nom"] == "Dupont"
+
+
+def test_a_save_the_database_still_refuses_is_told_in_french_and_nothing_is_written(client, make, monkeypatch):
+    """The last resort of the forms: a value no check foresaw and the database refuses (here
+    forced) comes back as the form with a French message, without SQL; nothing written."""
+    from sqlalchemy.exc import DataError
+
+    from backoffice.admin_views.forms import DATABASE_REFUSAL_MESSAGE
+    from backoffice.admin_views.organisme import ContactView
+
+    def refused(*args, **kwargs):
+        raise DataError("UPDATE contact SET nom = %(nom)s", {"nom": "x"}, Exception("value too long"))
+    monkeypatch.setattr(ContactView, "on_model_change", refused)
+    contact = make.contact(make.organisme())
+    login(client, make.user("documentaliste").identifiant)
+    url = f"/admin/contacts/edit/?id={contact.id}"
+    before = _row("contact", contact.id)
+    response = client.post(url, data={**form_fields(client.get(url).get_data(as_text=True)), "nom": ["Durand"]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert DATABASE_REFUSAL_MESSAGE in flashed(page)
+    assert "UPDATE contact" not in page and "value too long" not in page
+    assert _row("contact", contact.id) == before
+
+
+def test_a_number_too_large_in_an_inline_row_is_refused_at_its_field(client, make):
+    """The places of a session's financeur row (session_financeur.nb_places, INTEGER), a field the
+    view builds by hand: checked against its own table's column, the message at the row's field."""
+    from backoffice.models import Financeur
+    session = make.session(make.action())
+    login(client, make.user("documentaliste").identifiant)
+    url = f"/admin/sessions/edit/?id={session.id}"
+    code = db.session.query(Financeur.code).order_by(Financeur.code).first()[0]
+    before = _counts("session_financeur")
+    data = {**form_fields(client.get(url).get_data(as_text=True)),
+            "financeurs-0-financeur": [code], "financeurs-0-nb_places": ["99999999999"]}
+    page = client.post(url, data=data).get_data(as_text=True)
+    assert INT_RANGE in field_errors(page, "financeurs-0-nb_places"), flashed(page)
+    assert _counts("session_financeur") == before
