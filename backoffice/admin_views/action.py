@@ -29,6 +29,7 @@ from ..services import actions as services
 from ..services import offer_queries as oq
 from ..services import sessions as session_services
 from ..services.mail import team_address
+from . import form_checks
 from .action_buttons import ActionButtonsMixin
 from .action_fiche import (
     ENTREES_SORTIES,
@@ -218,11 +219,8 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
 
     # ------------------------------------------------------------------ forms
     def _parent_from_args(self):
-        """The action modulaire a new module is created under (?parent_id=), in the user's scope."""
-        parent_id = request.values.get("parent_id")
-        if not parent_id:
-            return None
-        return self.get_one(parent_id)
+        """The action modulaire a new module is created under (?parent_id=): else 403 (form_checks)."""
+        return form_checks.module_parent(self.get_query())
 
     def _adapt_form(self, form, action):
         """Hide what this user may not change (the services refuse it anyway)."""
@@ -334,8 +332,10 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         sessions = sorted(model.sessions, key=lambda s: (s.date_debut, s.id))  # loaded with the action
         modules = db.session.scalars(select(Action).where(Action.parent_id == model.id).order_by(Action.numero)
                                      ).all() if tab == "modules" else []  # only that tab lists them
+        read_only = form is None or W.Event.ENREGISTRER not in buttons
         return dict(
-            tab=tab, buttons=buttons, state=state, read_only=form is None or W.Event.ENREGISTRER not in buttons,
+            tab=tab, buttons=buttons, state=state, read_only=read_only,
+            fiche_form=not read_only and tab == "action",  # the buttons post the fiche's fields (action_buttons.py)
             locked_message=W.locked_message(team_address()) if W.is_locked(state) and actor is W.Actor.OWNER
             else None,
             doublon=services.doublon_of(db.session, model), review=self.review(model),

@@ -3,7 +3,10 @@
 Each button is shown only when `action_fiche.allowed_buttons` says so, and each endpoint asks
 again: a transition the user may not fire from this state answers 403 and changes nothing;
 a guard that fails (no session, missing fields, doublon) is the users' normal flow, shown as a
-message on the fiche. The bulk actions (documentalistes: VISER, ARCHIVER) first show a
+message on the fiche. A button pressed on a fiche with typed changes posts the fiche's fields
+with it (the buttons belong to the fiche's form): they are saved first, exactly as ENREGISTRER
+saves them, and a refused save leaves the fiche on screen with its messages, the transition not
+fired, so that nothing typed is lost. The bulk actions (documentalistes: VISER, ARCHIVER) first show a
 confirmation page listing how many actions and which, then fire the same services one by one.
 """
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.form import FormOpts
+from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -24,6 +29,10 @@ from ..models.listeners import utcnow
 from ..services import actions as services
 from .action_fiche import BUTTON_EVENTS, FIELDSETS, allowed_buttons, display_value
 
+# The fiche's form carries this hidden field (templates/admin/action_fiche.html): a button posted
+# with it brings the typed fields along.
+FICHE_FIELDS = "fiche_champs"
+SAVED = "Vos modifications de la fiche ont été enregistrées."
 BULK = {"viser": (W.Event.VISER, services.vise_action), "archiver": (W.Event.ARCHIVER, services.archive_action)}
 DONE = {
     W.Event.SOUMETTRE: "L'action a été soumise au contrôle.",
@@ -68,8 +77,20 @@ class ActionButtonsMixin:
         if event not in BUTTON_EVENTS:
             abort(404)
         if event not in allowed_buttons(model):
+            if request.form.get("fiche_version") not in (None, "", str(model.version_id)):
+                flash(services.STALE_MESSAGE, "error")  # another click got there first: why, not a 403
+                if request.form.get(FICHE_FIELDS):  # and what was typed, shown again
+                    return self.fiche_not_saved(self.edit_form(obj=model), model, event)
+                return redirect(self.fiche_url(model))
             return self.refuse(self._refusal(model, event))
         version = request.form.get("fiche_version")
+        if request.form.get(FICHE_FIELDS):
+            form = self.edit_form(obj=model)
+            if posted_changes(form, self._edit_form_class(obj=model)):
+                if not (self.validate_form(form) and self.update_model(form, model)):
+                    return self.fiche_not_saved(form, model, event)
+                flash(SAVED, "success")
+                version = str(model.version_id)  # the save checked the page's version and made a new one
         try:
             if event is W.Event.DUPLIQUER:
                 copy = services.duplicate_action(db.session, current_user, model)
@@ -95,6 +116,16 @@ class ActionButtonsMixin:
         if event is W.Event.DESARCHIVER:
             return redirect(self.fiche_url(model, gerer_sessions=1))  # "Souhaitez-vous gérer vos sessions ?"
         return redirect(self.fiche_url(model))
+
+    def fiche_not_saved(self, form, model, event):
+        """The fiche again, as ENREGISTRER shows a refused save: what was typed, each message at its
+        field; the button's transition was not fired."""
+        db.session.rollback()
+        flash(f"Vos modifications n'ont pas été enregistrées : corrigez les champs signalés. "
+              f"L'opération « {W.EVENT_LABELS[event]} » n'a pas été effectuée.", "error")
+        return self.render(self.edit_template, model=model, form=form,
+                           form_opts=FormOpts(widget_args=self.form_widget_args, form_rules=self._form_edit_rules),
+                           return_url=get_redirect_target() or self.get_url(".index_view"))
 
     def _refusal(self, model, event) -> str:
         """Why the button is refused: the workflow's own message when it has one."""
@@ -149,3 +180,24 @@ class ActionButtonsMixin:
                                       .options(selectinload(Session.lieu)).order_by(Session.date_debut)).all()
         return self.render("admin/print_action.html", model=model, sessions=sessions, fieldsets=FIELDSETS,
                            display_value=display_value, labels=self.column_labels, now=utcnow())
+
+
+def _comparable(value):
+    """A field's value as the record and the browser may both give it: a blank text is no value,
+    a textarea's line ends are the browser's (CRLF), a multiple choice is a set."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n")
+    if isinstance(value, (list, tuple, set)):
+        return frozenset(value)
+    return value
+
+
+def posted_changes(posted, shown) -> list[str]:
+    """Fields of the posted form whose value differs from the record's (`shown`: the same form
+    built from the record alone). A fiche posted unchanged is not saved again: a save may move
+    the action in the workflow (a visé action edited by its organisme returns to control)."""
+    return [name for name, field in posted._fields.items()
+            if name in shown and name not in ("fiche_version", "csrf_token")
+            and _comparable(field.data) != _comparable(shown[name].data)]

@@ -92,10 +92,11 @@ def test_precedent_suivant_walk_the_filtered_list(client, make):
     assert "liste=a_controler" in _href(page, "btn-retour")
 
     page = client.get(first).get_data(as_text=True)
-    action_id = re.search(r"/transition/viser", page) and re.search(r'action="/admin/actions/(\d+)/transition/viser"', page).group(1)
-    form = re.search(r'action="/admin/actions/\d+/transition/viser".*?</form>', page, re.S).group(0)
-    data = dict(re.findall(r'name="(url|pos|fiche_version)" value="([^"]*)"', form))
-    response = client.post(f"/admin/actions/{action_id}/transition/viser", data={k: html.unescape(v) for k, v in data.items()})
+    # VISER belongs to the fiche's form: it posts the fiche's fields (unchanged here) to its formaction
+    button = re.search(r'<button[^>]*id="btn-viser"[^>]*>', page).group(0)
+    viser = html.unescape(re.search(r'formaction="([^"]+)"', button).group(1))
+    assert 'form="fiche-form"' in button and "pos=0" in viser
+    response = client.post(viser, data=form_fields(page))
     page = client.get(response.location).get_data(as_text=True)
     assert "L'action est visée" in html.unescape(page)
     assert _numero_on_fiche(client.get(_href(page, "btn-suivant")).get_data(as_text=True)) == queue[1]
