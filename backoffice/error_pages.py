@@ -12,9 +12,11 @@ from html import escape
 from flask import Flask, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .services.concurrency import CONFLICT_MESSAGE, lost_race
 
 PAGES = {
     400: ("Requête invalide",
@@ -111,10 +113,13 @@ def _internal_error(exc: InternalServerError):
     return _render(500, *PAGES[500])
 
 
-def _database_error(exc: DBAPIError):
+def _database_error(exc: DBAPIError | StaleDataError):
     """A database error no view caught: logged in full for the team, a French page for the user."""
     _rollback()
-    if isinstance(exc, DataError):
+    if lost_race(exc):  # another user wrote first: nothing wrong with what this one sent
+        status, title, message = 409, "Modifié entre-temps", CONFLICT_MESSAGE
+        current_app.logger.info("write lost a race on %s %s: %s", request.method, request.path, type(exc).__name__)
+    elif isinstance(exc, DataError):
         status, title, message = DATA_PAGE
         current_app.logger.warning("value refused by the database on %s %s: %s", request.method, request.path,
                                    (str(exc.orig).splitlines() or [type(exc.orig).__name__])[0])
@@ -136,3 +141,4 @@ def init_error_pages(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(InternalServerError, _internal_error)
     app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(StaleDataError, _database_error)

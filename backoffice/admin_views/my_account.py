@@ -20,8 +20,9 @@ PASSWORD_CHANGED = ("Votre mot de passe est modifié. Vos autres connexions (aut
                     "sont fermées ; un courriel de confirmation vous a été envoyé.")
 EMAIL_LINK_SENT = ("Un lien de confirmation, valable 24 heures, a été envoyé à {email}. Votre adresse reste "
                    "{current} tant que vous ne l'avez pas ouvert.")
-LOCKED = ("Votre compte est bloqué après plusieurs mots de passe incorrects : utilisez « Contactez-nous » "
-          "pour le faire débloquer.")
+LOCKED = ("Votre compte est temporairement bloqué après plusieurs mots de passe incorrects. Pour le "
+          "débloquer tout de suite, choisissez un nouveau mot de passe avec « Mot de passe oublié ? » ; "
+          "sinon, attendez la fin du blocage indiquée dans le courriel qui vous a été envoyé.")
 
 
 class MyAccountView(BaseView):

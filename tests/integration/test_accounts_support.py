@@ -83,3 +83,22 @@ def test_support_cannot_edit_offers(client, make):
             assert client.get(f"/admin/{endpoint}/new/").status_code == 403
     db.session.expire_all()
     assert organisme.raison_sociale == "Intacte"
+
+
+def test_support_sees_a_lock_until_it_ends(client, make):
+    """A lock shows its end (Paris time) and the Débloquer button; an ended lock shows Actif."""
+    from datetime import datetime, timedelta
+
+    from backoffice.models.listeners import utcnow
+    target = make.user("organisme", nom="Verrouille")
+    support = make.user("support")
+    login(client, support.identifiant)
+    target.failed_logins, target.locked_at = 5, utcnow()
+    target.locked_until = datetime(2099, 1, 15, 9, 30)  # naive UTC, as stored: 10:30 in Paris
+    db.session.commit()
+    page = _rows(client, target.identifiant)
+    assert "Bloqué jusqu'au 15/01/2099 10:30" in page and f"/admin/support/{target.id}/debloquer/" in page
+    target.locked_until = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    page = _rows(client, target.identifiant)
+    assert "Bloqué" not in page and "Actif" in page

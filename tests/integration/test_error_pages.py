@@ -1,6 +1,7 @@
 """Error pages speak French, in the application's layout, with a way back; the API keeps its JSON."""
 import pytest
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm.exc import StaleDataError
 
 from backoffice import create_app, error_pages
 from backoffice.extensions import db
@@ -158,5 +159,29 @@ def test_an_unexpected_error_after_a_failed_statement_still_renders_the_layout(d
         response = app.test_client().get("/panne")
         assert response.status_code == 500
         assert "Erreur interne" in _page(response) and "boom" not in _page(response)
+        db.session.remove()
+        db.engine.dispose()
+
+
+class _SerializationFailure(Exception):
+    sqlstate = "40001"  # what psycopg's SerializationFailure carries
+
+
+@pytest.mark.parametrize("error", [
+    StaleDataError("UPDATE statement on table 'action' expected to update 1 row(s); 0 were matched."),
+    OperationalError("UPDATE action SET etat = %(etat)s", {"etat": "x"}, _SerializationFailure("could not serialize"))],
+    ids=["stale", "serialization"])
+def test_a_lost_race_escaping_a_view_says_another_user_wrote_first(database_url, tmp_path, error):
+    """Not the user's mistake nor an outage: a 409 that says someone else changed the data."""
+    def view():
+        raise error
+    app = _app_with_route(database_url, tmp_path, view)
+    with app.app_context():
+        response = app.test_client().get("/panne")
+        page = _page(response)
+        assert response.status_code == 409
+        assert "modifiées par un autre utilisateur" in page
+        for leak in ("UPDATE", "serialize", "expected to update"):
+            assert leak not in page, leak
         db.session.remove()
         db.engine.dispose()
