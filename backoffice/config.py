@@ -2,11 +2,16 @@
 
 The embedded default (Config) needs no server: SQLite under instance/, jobs run
 in process, mail is written to a folder. ProductionConfig expects PostgreSQL,
-Redis and SMTP and hardens cookies. Tests pass a dict of overrides.
+Redis and SMTP and hardens cookies: create_app refuses to start it without them
+(refuse_unsafe, the rules in rules/deployment.py). Tests pass a dict of overrides.
 """
 import os
 import secrets
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from .rules import deployment
 
 # the embedded mode's folder (SQLite base, mail, uploads): instance/ of the working directory (run.sh runs from the
 # repository), or BACKOFFICE_INSTANCE
@@ -28,6 +33,12 @@ def _bool(name: str, default: bool) -> bool:
 
 
 class Config:
+    # "production": ProductionConfig, and the checks of rules/deployment.py at start
+    BACKOFFICE_ENV = os.environ.get("BACKOFFICE_ENV", "")
+    # How many reverse proxies stand in front of the app (0: browsers reach it directly). Each
+    # one appends the address it got the request from to X-Forwarded-For; that many are trusted
+    # (ProxyFix in create_app), so per-client limits count the browser's address, not the proxy's.
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "0")
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled by create_app for the demo
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'backoffice.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
@@ -79,8 +90,30 @@ class ProductionConfig(Config):
     # "__Host-": the browser keeps it only if Secure, host-only and Path=/ (no subdomain can set it)
     SESSION_COOKIE_NAME = "__Host-session"
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
+    # no demo fallback: unset, they are refused at start (rules/deployment.py)
+    BASE_URL = os.environ.get("BASE_URL", "")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     PREFERRED_URL_SCHEME = "https"
 
 
 def config_from_env() -> type[Config]:
     return ProductionConfig if os.environ.get("BACKOFFICE_ENV") == "production" else Config
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration may not serve: the message names each setting to correct (French)."""
+
+
+def checking_config(argv: Sequence[str] | None = None) -> bool:
+    """True in `flask check-config` (or `python -m flask check-config`): it must load the app to
+    show what is wrong with it. Any other program (gunicorn, a worker, a test run) is refused."""
+    argv = sys.argv if argv is None else argv
+    return bool(argv) and Path(argv[0]).name in ("flask", "__main__.py") and "check-config" in argv[1:]
+
+
+def refuse_unsafe(config: Mapping, argv: Sequence[str] | None = None) -> None:
+    """Raise ConfigurationError naming every problem of the configuration (rules/deployment.py),
+    unless the command being run is the one that reports them."""
+    found = deployment.problems(config)
+    if found and not checking_config(argv):
+        raise ConfigurationError(deployment.refusal_message(found))
