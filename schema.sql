@@ -693,7 +693,12 @@ CREATE TABLE outbox (
     created_at  TIMESTAMP NOT NULL,
     sent_at     TIMESTAMP,
     attempts    INTEGER NOT NULL DEFAULT 0,
-    last_error  TEXT
+    -- the last failure, with the server's answer (supervision page)
+    last_error  TEXT,
+    -- after a temporary refusal: not tried again before (backoffice/rules/smtp.py)
+    next_attempt_at TIMESTAMP,
+    -- given up: a permanent refusal, or 24 hours of temporary ones
+    failed_at   TIMESTAMP
 );
 CREATE INDEX ix_outbox_pending ON outbox (sent_at, id);
 

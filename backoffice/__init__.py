@@ -1,30 +1,43 @@
 """The back-office of a regional database of training offers (DOKELIO-like)."""
 from flask import Flask, g, request
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .actor import ANONYMOUS, Actor, reset_actor, set_actor
-from .config import _dev_secret_key, config_from_env
+from .config import _dev_secret_key, checking_config, config_from_env, refuse_unsafe
 from .db_schema import enable_sqlite_foreign_keys
 from .extensions import babel, csrf, db, login_manager, mail
 from .input_guard import install as install_input_guard
+from .logging_setup import configure_logging
+from .logging_setup import init_app as init_logging
+from .rules.deployment import trusted_proxies
 
 
 def create_app(config=None) -> Flask:
     """Build a new application. `config` is a dict of overrides (tests) or a config class."""
+    configure_logging()  # once per process; JSON lines in production (logging_setup.py)
     app = Flask(__name__, instance_relative_config=False)
+    init_logging(app)  # first: every later hook's log lines carry the request id
     install_input_guard(app)  # control characters stripped from every request (input_guard.py)
     app.config.from_object(config_from_env())
     if isinstance(config, dict):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    refuse_unsafe(app.config)  # production without PostgreSQL, Redis, SMTP, its public address or a long key
     if not app.config.get("SECRET_KEY"):
-        if app.config.get("REQUIRE_SECRET_KEY"):
+        if not app.config.get("REQUIRE_SECRET_KEY"):
+            app.config["SECRET_KEY"] = _dev_secret_key()
+        elif not checking_config():  # check-config reports it with the rest
             # a key made up per machine would differ between the app processes (sessions, CSRF
             # and reset links refused at random) and be lost at the next deployment
             raise RuntimeError("SECRET_KEY manquante : en production, définissez la variable "
                                "d'environnement SECRET_KEY (la même pour tous les processus).")
-        app.config["SECRET_KEY"] = _dev_secret_key()
+    proxies = trusted_proxies(app.config.get("TRUSTED_PROXIES")) or 0
+    if proxies:
+        # the address, scheme and host the browser used, as the trusted proxies passed them on:
+        # per-client limits (log-in, reset requests, API quota) then count each client apart
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     with app.app_context():
@@ -57,6 +70,9 @@ def create_app(config=None) -> Flask:
 
     from .error_pages import init_error_pages
     init_error_pages(app)
+
+    from .health import bp as health_bp  # GET /healthz, for load balancers and supervision
+    app.register_blueprint(health_bp)
     return app
 
 

@@ -90,6 +90,8 @@ def http_error_page(exc: HTTPException):
     """The French page of an HTTP error (the exception itself on an API path, or below 400)."""
     if exc.code is None or exc.code < 400 or exc.response is not None or request.path.startswith(API_PREFIX):
         return exc
+    if exc.code == 403:  # a refused operation: who tried what is worth a line for the team
+        current_app.logger.warning("access refused on %s %s", request.method, request.path)
     if exc.code in PAGES:
         title, message = PAGES[exc.code]
     else:
@@ -101,6 +103,7 @@ def http_error_page(exc: HTTPException):
 
 
 def _csrf_error(exc: CSRFError):
+    current_app.logger.warning("CSRF check refused %s %s: %s", request.method, request.path, exc.description)
     if request.path.startswith(API_PREFIX):
         return exc
     return _render(400, *CSRF_PAGE)
@@ -118,7 +121,8 @@ def _database_error(exc: DBAPIError | StaleDataError):
     _rollback()
     if lost_race(exc):  # another user wrote first: nothing wrong with what this one sent
         status, title, message = 409, "Modifié entre-temps", CONFLICT_MESSAGE
-        current_app.logger.info("write lost a race on %s %s: %s", request.method, request.path, type(exc).__name__)
+        current_app.logger.info("write lost a race on %s %s: %s: %s", request.method, request.path, type(exc).__name__,
+                                (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0])
     elif isinstance(exc, DataError):
         status, title, message = DATA_PAGE
         current_app.logger.warning("value refused by the database on %s %s: %s", request.method, request.path,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from backoffice import rules, workflow
 from backoffice.models import Action, History, Organisme, Outbox
 from backoffice.models import Session as FormationSession
+from backoffice.services.mail import days_left_text
 
 from . import runtime, sql
 
@@ -109,6 +110,8 @@ def _reminders(session: Session, day: date, now: datetime) -> dict:
     subject, text, html = sql.mail_select("archivage_rappel", {
         "DATE_ARCHIVAGE": per_end(lambda e: rules.archiving_date(e).strftime("%d/%m/%Y")),
         "DATE_FIN": per_end(lambda e: e.strftime("%d/%m/%Y")),
+        # a run that catches up missed days reminds actions archived sooner than in ten days
+        "DELAI": per_end(lambda e: days_left_text((rules.archiving_date(e) - day).days)),
     })
     source = (Action.__table__.join(window, window.c.action_id == Action.id)
               .join(Organisme.__table__, Organisme.id == Action.organisme_id))
@@ -119,7 +122,8 @@ def _reminders(session: Session, day: date, now: datetime) -> dict:
 
 def send_archiving_reminders(day: date | str | None = None) -> dict:
     """Queue the "archivage dans 10 jours" e-mail of every action archived within 10 days,
-    to its organisme's active users; once per action and archiving date."""
+    to its organisme's active users; once per action and archiving date. The e-mail says the
+    days actually left ("dans 3 jours", "demain") when a late run sends it."""
     return runtime.run_recorded("send_archiving_reminders", day, _reminders)
 
 

@@ -11,6 +11,7 @@ import gc
 import json
 import logging
 import os
+import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.actor import ROBOT, acting_as
 from backoffice.extensions import db
+from backoffice.logging_setup import configure_logging, request_id_bound
 from backoffice.models import JobRun
 from backoffice.models.listeners import utcnow
 
@@ -42,6 +44,7 @@ def set_app(app: Flask | None) -> None:
 
 def preload() -> Flask:
     """Build the process's app now (a worker, before it forks its job processes)."""
+    configure_logging()  # before the app is built: its own lines are formatted too
     if _app is None:
         from backoffice import create_app
         set_app(create_app())
@@ -138,7 +141,8 @@ def run_recorded(name: str, day: date | str | None, work: Callable[[Session, dat
     "status": "failed" is recorded as failed without raising (e.g. SMTP down: retried later).
     """
     day = as_day(day)
-    with app_context(), acting_as(ROBOT):
+    # the run's lines share one id, as a request's do (backoffice/logging_setup.py)
+    with app_context(), acting_as(ROBOT), request_id_bound(f"{name}-{uuid.uuid4().hex[:12]}"):
         session = db.session
         session.rollback()  # a clean transaction, whatever the caller left
         now = utcnow()

@@ -31,7 +31,9 @@ PUBLIC_ENDPOINTS = {"auth.root", "auth.login", "auth.register", "auth.forgot_pas
                     "auth.confirm_email",  # an e-mailed link: its token is the credential, like set_password
                     "auth.contact",
                     # the partner API: open to anyone, diffusable offer only (the victim's is not diffusable)
-                    "api.offres", "api.session", "api.not_found"}
+                    "api.offres", "api.session", "api.not_found",
+                    # the probe of the proxy and the orchestrator: component states, no record, no secret
+                    "health.healthz"}
 STRICT_OK = {403, 404}
 SEARCH_TERM = "Zorglub"  # a prefix of the victim's names, never a whole marker (pages echo searches)
 

@@ -15,6 +15,7 @@ from .. import permissions
 from ..column_limits import typed_key
 from ..extensions import db
 from ..models import Outbox
+from ..rules import smtp as smtp_rules
 from ..services import mail as mail_service
 from ..services.queue import enqueue_send_outbox, redis_connection
 from .permission_view import PermissionView
@@ -83,7 +84,7 @@ class MonitoringView(PermissionView):
         return self.render("admin/monitoring.html", redis=redis, redis_error=redis_error,
                            embedded=connection is None, schedule=schedule.SCHEDULE, runs=runs,
                            counts=outbox_counts(db.session), waiting=waiting, sent=sent,
-                           max_attempts=mail_service.MAX_ATTEMPTS)
+                           retry_hours=int(smtp_rules.RETRY_FOR.total_seconds() // 3600))
 
     @expose("/relancer", methods=["POST"])
     def requeue(self):

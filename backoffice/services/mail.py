@@ -6,6 +6,9 @@
   (`FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's single writer lock otherwise), handed to
   the SMTP server (or written as an .eml file), and marked sent in the same transaction, so
   two workers never send the same row and `sent_at` is set only once the server accepted it.
+  A refusal is classified by backoffice/rules/smtp.py: a temporary one (4xx, connection lost)
+  is tried again after growing delays for 24 hours, a permanent one (5xx) fails at once; the
+  server's answer stays in `last_error` for the supervision page.
 - `render_mail` renders the French templates of backoffice/templates/mail/ (text + HTML).
 """
 from __future__ import annotations
@@ -15,43 +18,34 @@ import os
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context
 from flask_mail import BadHeaderError, Message
 from jinja2 import TemplateNotFound
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..extensions import mail as mail_ext
 from ..models import Outbox, User, user_organisme
 from ..models.listeners import utcnow
+from ..rules import smtp as smtp_rules
 from .queue import enqueue_send_outbox
 
 log = logging.getLogger(__name__)
 
-# A row whose message was refused this many times is left aside ("en échec") until an
-# admin asks to send it again (monitoring). Transport failures (server down) do not count.
-MAX_ATTEMPTS = 10
 DEFAULT_BATCH = 200
 
-# The message itself is at fault (refused recipient, bad header, 4xx/5xx on DATA): count it.
-MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
-                  smtplib.SMTPNotSupportedError, BadHeaderError, UnicodeError, ValueError, AssertionError)
+# Waiting: not sent, not given up. Due: waiting, and its delay after a temporary refusal passed.
+PENDING = and_(Outbox.sent_at.is_(None), Outbox.failed_at.is_(None))
+FAILED = and_(Outbox.sent_at.is_(None), Outbox.failed_at.is_not(None))
 
 
-def is_transport_error(exc: BaseException) -> bool:
-    """The server or the network is at fault (down, disconnected, "421 shutting down"): the
-    batch stops and the row waits, its attempt not counted. smtplib's errors are OSErrors,
-    so the message-level ones are told apart first."""
-    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421:
-        return True
-    return isinstance(exc, OSError) and not isinstance(exc, MESSAGE_ERRORS)
-
-PENDING = and_(Outbox.sent_at.is_(None), Outbox.attempts < MAX_ATTEMPTS)
-FAILED = and_(Outbox.sent_at.is_(None), Outbox.attempts >= MAX_ATTEMPTS)
+def due(now: datetime):
+    return and_(PENDING, or_(Outbox.next_attempt_at.is_(None), Outbox.next_attempt_at <= now))
 
 
 def split_recipients(to: str | Iterable[str]) -> list[str]:
@@ -140,6 +134,11 @@ def render_mail(template_name: str, **ctx) -> tuple[str, str, str | None]:
     return subject, str(text_module).strip() + "\n", html
 
 
+def days_left_text(days: int) -> str:
+    """'dans 3 jours', 'demain', 'aujourd'hui' (templates/mail/_delai.txt), for the reminders."""
+    return current_app.jinja_env.get_template("mail/_delai.txt").render(jours=days).strip()
+
+
 def fiche_url(model_name: str, record_id) -> str:
     """Absolute URL of a record's fiche (details view), built from BASE_URL, never from the
     request's Host header; the back-office home when no admin screen shows that model."""
@@ -169,12 +168,14 @@ def organisme_users(organisme_id):
 @dataclass
 class SendResult:
     sent: int = 0
-    refused: int = 0  # message-level failures (attempts counted)
-    transport_error: str | None = None  # the batch stopped: server unreachable
+    refused: int = 0  # given up: a permanent refusal, or 24 hours of temporary ones
+    deferred: int = 0  # refused for now: tried again after a delay (rules/smtp.py)
+    transport_error: str | None = None  # the batch stopped: server unreachable or connection lost
     sent_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"sent": self.sent, "refused": self.refused, "transport_error": self.transport_error}
+        return {"sent": self.sent, "refused": self.refused, "deferred": self.deferred,
+                "transport_error": self.transport_error}
 
 
 def _message_id(row: Outbox) -> str:
@@ -238,14 +239,14 @@ def transport():
     return _SmtpTransport()
 
 
-def _claim_next(session: Session, after_id: int) -> Outbox | None:
-    """Lock the next unsent row (id > after_id) for this transaction, counting one attempt.
+def _claim_next(session: Session, after_id: int, now: datetime) -> Outbox | None:
+    """Lock the next due row (id > after_id) for this transaction, counting one attempt.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent senders take different rows. SQLite: the
     UPDATE takes the database write lock until commit (one writer), and `sent_at IS NULL` is
     re-checked under it.
     """
-    candidate = select(Outbox.id).where(PENDING, Outbox.id > after_id).order_by(Outbox.id).limit(1)
+    candidate = select(Outbox.id).where(due(now), Outbox.id > after_id).order_by(Outbox.id).limit(1)
     if session.get_bind().dialect.name == "postgresql":
         candidate = candidate.with_for_update(skip_locked=True)
     claimed = session.execute(
@@ -259,27 +260,47 @@ def _claim_next(session: Session, after_id: int) -> Outbox | None:
                            .execution_options(populate_existing=True)).scalar_one()
 
 
-def send_pending(session: Session, limit: int = DEFAULT_BATCH) -> SendResult:
-    """Send up to `limit` unsent rows; safe to run in several processes at once.
+def _record_failure(row: Outbox, exc: Exception, now: datetime, result: SendResult) -> smtp_rules.Failure:
+    """The row's fate after a failed try (rules/smtp.py): a later try, or given up."""
+    failure = smtp_rules.classify(exc, message_faults=(BadHeaderError,))
+    row.last_error = failure.text[:2000]
+    delay = smtp_rules.retry_delay(row.attempts) if failure.transient else None
+    if delay is None:
+        row.failed_at, row.next_attempt_at = now, None
+        result.refused += 1
+        log.warning("courriel %s en échec après %s tentative(s) : %s (%r)", row.id, row.attempts, failure.text, exc)
+    else:
+        row.next_attempt_at = now + delay
+        result.deferred += 1
+        log.warning("courriel %s reporté au %s : %s (%r)", row.id, row.next_attempt_at, failure.text, exc)
+    return failure
 
-    Each row: claim (one attempt counted) -> hand to the server -> sent_at, in one
-    transaction. Refused message: last_error kept, attempt counted, next row. Server
-    unreachable: rolled back (the attempt is not counted), error noted, batch stopped.
+
+def send_pending(session: Session, limit: int = DEFAULT_BATCH, now: datetime | None = None) -> SendResult:
+    """Send up to `limit` due rows; safe to run in several processes at once. `now` (naive UTC,
+    default the clock) decides which delays passed.
+
+    Each row: claim (one attempt counted) -> hand to the server -> sent_at, in one transaction.
+    A refusal is kept in last_error and the row either waits for its next try or is given up
+    (rules/smtp.py); the batch goes on unless the connection was lost. A server unreachable
+    before any row is tried charges no row: the batch stops, the rows wait for the next run.
     """
+    clock = (lambda: now) if now is not None else utcnow
+    now = clock()
     result = SendResult()
     session.commit()  # start from a clean transaction: each row gets its own
     try:
         channel = transport().__enter__()
     except Exception as exc:
-        if not is_transport_error(exc) and not isinstance(exc, smtplib.SMTPException):
+        if not isinstance(exc, OSError):  # smtplib's errors are OSErrors; anything else is a bug
             raise
-        result.transport_error = f"{type(exc).__name__}: {exc}"
-        log.warning("outbox: serveur de messagerie injoignable (%s)", result.transport_error)
+        result.transport_error = smtp_rules.classify(exc).text
+        log.warning("courriels : serveur de messagerie injoignable : %s (%r)", result.transport_error, exc)
         return result
     try:
         last_id = 0
-        while result.sent + result.refused < limit:
-            row = _claim_next(session, last_id)
+        while result.sent + result.refused + result.deferred < limit:
+            row = _claim_next(session, last_id, now)
             if row is None:
                 session.commit()
                 break
@@ -287,22 +308,14 @@ def send_pending(session: Session, limit: int = DEFAULT_BATCH) -> SendResult:
             try:
                 channel.send(row)
             except Exception as exc:
-                if not is_transport_error(exc):
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    session.commit()
-                    result.refused += 1
-                    log.warning("outbox %s refusé (%s)", row.id, row.last_error)
-                    continue
-                session.rollback()  # releases the claim; the attempt is not the message's fault
-                result.transport_error = f"{type(exc).__name__}: {exc}"
-                session.execute(update(Outbox).where(Outbox.id == last_id)
-                                .values(last_error=result.transport_error[:2000])
-                                .execution_options(synchronize_session=False))
+                failure = _record_failure(row, exc, now, result)
                 session.commit()
-                log.warning("outbox: envoi interrompu (%s)", result.transport_error)
-                break
-            row.sent_at = utcnow()
-            row.last_error = None
+                if failure.connection_lost:
+                    result.transport_error = failure.text
+                    break
+                continue
+            row.sent_at = clock()
+            row.last_error = row.next_attempt_at = None
             session.commit()
             result.sent += 1
             result.sent_ids.append(row.id)
@@ -312,8 +325,9 @@ def send_pending(session: Session, limit: int = DEFAULT_BATCH) -> SendResult:
 
 
 def resend(session: Session, outbox_id: int) -> bool:
-    """Put a row back in the queue (the monitoring's "renvoyer"): attempts reset, not yet sent.
-    An already sent row is sent again only through a new row, never by clearing sent_at."""
+    """Put a row back in the queue (the monitoring's "renvoyer"): tried at the next run, with a
+    fresh 24 hours of retries. An already sent row is sent again only through a new row, never
+    by clearing sent_at."""
     row = session.get(Outbox, outbox_id)
     if row is None:
         return False
@@ -321,5 +335,5 @@ def resend(session: Session, outbox_id: int) -> bool:
         queue_mail(session, row.recipients, row.subject, row.body_text, row.body_html, reply_to=row.reply_to)
     else:
         row.attempts = 0
-        row.last_error = None
+        row.last_error = row.next_attempt_at = row.failed_at = None
     return True

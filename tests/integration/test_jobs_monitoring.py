@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.models import Outbox
-from backoffice.services import mail as mail_service
 from backoffice.services.mail import queue_mail
 from jobs import robot
 from tests.conftest import login
@@ -20,7 +19,8 @@ pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
 def _failed_row(subject="Bienvenue") -> Outbox:
     row = queue_mail(db.session, "of@test.fr", subject, "Bonjour")
-    row.attempts, row.last_error = mail_service.MAX_ATTEMPTS, "SMTPRecipientsRefused: 550"
+    row.attempts, row.failed_at = 1, row.created_at
+    row.last_error = "Destinataires refusés (définitif) : of@test.fr : 550 5.1.1 Utilisateur inconnu"
     db.session.commit()
     return row
 

@@ -54,9 +54,12 @@ def test_robot_jobs_change_exactly_the_hand_computed_actions_once(app, make):
     for key in base.reminded:
         row = next(r for k, r in reminders.items() if base.numero(key) in k)
         assert set(row.recipients.split(",")) == base.recipients[key]
-        assert base.numero(key) in row.subject and "10 jours" in row.subject
+        assert base.numero(key) in row.subject
         assert "créer vos nouvelles SESSIONS" in row.body_text
+    # A9 is reminded on its day, ten days ahead; A2's day passed: archived tomorrow, it says so
+    assert "sera archivée dans 10 jours" in reminders[f"reminder:{base.numero('A9')}:2027-03-11"].subject
     a2 = reminders[f"reminder:{base.numero('A2')}:2027-03-02"]
+    assert a2.subject.endswith("sera archivée demain") and "automatiquement demain, le 02/03/2027" in a2.body_html
     assert "Cuisine <b>& pâtisserie</b> « bio »" in a2.body_text and "le 02/03/2027" in a2.body_text
     assert "Cuisine &lt;b&gt;&amp; pâtisserie&lt;/b&gt;" in a2.body_html and "<b>&" not in a2.body_html
     assert "02/02/2027" in a2.body_text  # the end of its last session

@@ -3,6 +3,7 @@ SMTP server (aiosmtpd) exactly once despite concurrent senders and a server that
 import email
 import subprocess
 import threading
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -92,32 +93,36 @@ class _FailAfter:
 @PG
 def test_smtp_down_during_a_batch_then_up_delivers_every_mail_once(app, smtp):
     """The server stops answering in the middle of a batch, then is down, then up again: each
-    mail is delivered exactly once and no failure is charged to the messages."""
+    mail is delivered exactly once; only the mail the server dropped waits its retry delay,
+    the server being down charges no mail."""
     _smtp_app(app, smtp)
     _queue(12)
     collector = smtp.handler
     smtp.stop()
     smtp.handler = _FailAfter(collector, budget=5)
     smtp.start()
-    first = send_pending(db.session)
-    assert (first.sent, first.refused) == (5, 0) and "421" in first.transport_error
+    t0 = datetime(2027, 3, 1, 8, 0)
+    first = send_pending(db.session, now=t0)
+    assert (first.sent, first.refused, first.deferred) == (5, 0, 1) and "421" in first.transport_error
     smtp.stop()
-    down = send_pending(db.session)
+    down = send_pending(db.session, now=t0 + timedelta(seconds=30))
     assert down.sent == 0 and down.transport_error
     smtp.handler = collector
     smtp.start()
-    assert send_pending(db.session).sent == 7
-    assert send_pending(db.session).sent == 0
+    assert send_pending(db.session, now=t0 + timedelta(seconds=40)).sent == 6  # not the dropped one yet
+    assert send_pending(db.session, now=t0 + timedelta(minutes=1)).sent == 1
+    assert send_pending(db.session, now=t0 + timedelta(minutes=2)).sent == 0
     assert sorted(m["Subject"] for m in collector.messages) == sorted(f"Sujet m{i}" for i in range(12))
     db.session.expire_all()
-    rows = db.session.scalars(select(Outbox)).all()
-    assert all(r.sent_at is not None and r.attempts == 1 and r.last_error is None for r in rows)
+    rows = db.session.scalars(select(Outbox).order_by(Outbox.id)).all()
+    assert all(r.sent_at is not None and r.last_error is None and r.failed_at is None for r in rows)
+    assert [r.attempts for r in rows] == [1] * 5 + [2] + [1] * 6
 
 
 @PG
-def test_a_refused_message_is_retried_then_left_aside_without_blocking_others(app, smtp):
-    """A recipient the server refuses costs that mail one attempt per run, the others go out; after
-    MAX_ATTEMPTS it is 'en échec' until an admin asks to send it again."""
+def test_a_refused_message_fails_at_once_without_blocking_others(app, smtp):
+    """A recipient the server refuses for good (550) fails at its first try, its answer kept, and
+    the others go out; "Renvoyer" (resend) puts it back in the queue."""
     _smtp_app(app, smtp)
     queue_mail(db.session, "refuse@invalid", "Refusé", "x")
     _queue(2)
@@ -128,15 +133,17 @@ def test_a_refused_message_is_retried_then_left_aside_without_blocking_others(ap
         envelope.rcpt_tos.append(address)
         return "250 OK"
     smtp.handler.handle_RCPT = refuse
-    for _ in range(mail_service.MAX_ATTEMPTS + 1):
-        send_pending(db.session)
+    result = send_pending(db.session)
+    assert (result.sent, result.refused, result.deferred, result.transport_error) == (2, 1, 0, None)
+    assert send_pending(db.session).sent == 0
     assert sorted(m["Subject"] for m in smtp.messages) == ["Sujet m0", "Sujet m1"]
     db.session.expire_all()
     bad = db.session.scalar(select(Outbox).where(Outbox.subject == "Refusé"))
-    assert bad.sent_at is None and bad.attempts == mail_service.MAX_ATTEMPTS and "550" in bad.last_error
+    assert bad.sent_at is None and bad.failed_at is not None and bad.attempts == 1
+    assert "550 5.1.1 Utilisateur inconnu" in bad.last_error
     assert mail_service.resend(db.session, bad.id)
     db.session.commit()
-    assert bad.attempts == 0
+    assert bad.attempts == 0 and bad.failed_at is None
 
 
 @SQLITE
