@@ -7,7 +7,9 @@
   column's range, a save the database refuses told in French;
 - locking.py: optimistic locking of a fiche, the messages of a refused save;
 - list_rows.py: the inside of a list's rows (a fenced copy of Flask-Admin's list.html block);
-- export/grid.py: the CSV / XLSX export of a list.
+- export/grid.py: the CSV / XLSX export of a list;
+- notices.py: the French of every screen: messages naming the record after a create, save or
+  delete, Oui/Non and Paris time in lists and fiches, no "__None" choice.
 Pages are Flask-Admin's own templates (admin/model/list.html...), extended through their blocks.
 CSRF is checked by Flask-WTF's CSRFProtect on every POST of the app.
 """
@@ -19,14 +21,15 @@ from .forms import DatabaseRefusalMixin, FrenchForm, NumberRangesMixin, PickersM
 from .list_query import AtLeast, ListQueryMixin
 from .list_rows import ListRowsMixin
 from .locking import INTEGRITY_MESSAGE, STALE_MESSAGE, LockingMixin
+from .notices import NoticesMixin
 from .scope import SCOPED_MODELS, ScopedAjaxLoader, ScopeMixin, scoped_query
 
 __all__ = ["INTEGRITY_MESSAGE", "SCOPED_MODELS", "STALE_MESSAGE", "AtLeast", "FrenchForm", "ReadOnlyModelView",
            "ScopedAjaxLoader", "SecureModelView", "field_error", "request_rows", "scoped_query"]
 
 
-class SecureModelView(ScopeMixin, ListQueryMixin, NumberRangesMixin, PickersMixin, LockingMixin, DatabaseRefusalMixin,
-                      ListRowsMixin, GridExportMixin, ModelView):
+class SecureModelView(ScopeMixin, NoticesMixin, ListQueryMixin, NumberRangesMixin, PickersMixin, LockingMixin,
+                      DatabaseRefusalMixin, ListRowsMixin, GridExportMixin, ModelView):
     """Deny by default; scope every read and write to the user's records."""
 
     form_base_class = FrenchForm

@@ -1,19 +1,100 @@
-"""History: the per-fiche history page and the documentalists' global journal."""
-from flask import abort, url_for
-from flask_admin import BaseView, expose
-from flask_login import current_user
-from sqlalchemy import select
+"""History: the per-fiche history page and the documentalists' global journal, read as a story:
+who (the person and their organismes, or the Robot) did what to which field, in the words of the
+screens (labels.py, workflow.LABELS, the referentials' labels), at what time in Paris."""
+import re
+from datetime import date, datetime
+from functools import cache
 
+from flask import abort, request, url_for
+from flask_admin import BaseView, expose
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_login import current_user
+from sqlalchemy import inspect, or_, select
+from sqlalchemy.orm import selectinload
+
+from .. import workflow
 from ..extensions import db
-from ..models import History
+from ..models import ETATS_ORGANISME, History, Organisme, User
+from ..templating import date_fr, datetime_fr
 from .base import ReadOnlyModelView
+from .labels import field_label, record_noun
+from .referential_labels import LABELS as REFERENTIAL_LABELS
+from .referential_labels import USER_LABELS
 
 OPERATIONS = {"insert": "Création", "update": "Modification", "delete": "Suppression",
               "transition": "Changement d'état", "acte": "Acte"}
+INDICATORS = frozenset({"controle", "publication", "etat_fiche"})
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+
+
+@cache
+def _tables() -> dict:
+    return {mapper.local_table.name: mapper for mapper in db.Model.registry.mappers}
+
+
+def _referenced(entity: str, field: str):
+    """The mapped class a key column of `entity` points to (niveau_sortie_code -> Niveau), else None."""
+    mapper = _tables().get(entity)
+    column = mapper.local_table.columns.get(field) if mapper is not None else None
+    if column is None or not column.foreign_keys:
+        return None
+    target = _tables().get(next(iter(column.foreign_keys)).column.table.name)
+    return target.class_ if target is not None else None
+
+
+def value_text(entity: str, field: str | None, value: str | None) -> str:
+    """A stored old or new value as the screens show it: a state's label, a code with its label,
+    a date dd/mm/yyyy, a timestamp in Paris time."""
+    if value is None:
+        return ""
+    if field in INDICATORS:
+        return workflow.LABELS.get(value, value)
+    if entity == "organisme" and field == "etat":
+        return ETATS_ORGANISME.get(value, value)
+    target = _referenced(entity, field) if field else None
+    if target is not None:
+        key = inspect(target).primary_key[0]
+        try:
+            row = db.session.get(target, key.type.python_type(value))
+        except (ValueError, TypeError, NotImplementedError):
+            row = None
+        return str(row) if row is not None else value
+    if _ISO_TIMESTAMP.fullmatch(value):  # stored naive UTC, like `at`
+        return datetime_fr(datetime.fromisoformat(value))
+    if _ISO_DATE.fullmatch(value):
+        return date_fr(date.fromisoformat(value))
+    return value
+
+
+def label_of(entity: str, field: str | None) -> str:
+    others = USER_LABELS if entity == "users" else REFERENTIAL_LABELS
+    return field_label(entity, field, others)
+
+
+def author(row: History) -> str:
+    """'Jean Dupont (Avenir Compétences)', 'Claire Martin (Documentaliste)', or 'Robot'."""
+    user = row.user
+    if user is None:
+        return row.actor_label
+    where = ", ".join(sorted(o.nom for o in user.organismes)) or user.role_label
+    return f"{user.prenom} {user.nom} ({where})"
+
+
+def story(row: History) -> dict:
+    """One history row as the page shows it."""
+    return {"at": datetime_fr(row.at), "author": author(row), "op": OPERATIONS.get(row.op, row.op),
+            "field": label_of(row.entity, row.field), "old": value_text(row.entity, row.field, row.old_value),
+            "new": value_text(row.entity, row.field, row.new_value), "message": row.message or ""}
+
+
+def _with_authors(query):
+    return query.options(selectinload(History.user).selectinload(User.organismes))
 
 
 class RecordHistoryView(BaseView):
-    """/admin/historique/<endpoint>/<id>: the history of one record, if the user may see it."""
+    """/admin/historique/<endpoint>/<id>: the history of one record, if the user may see it;
+    ?auteur= keeps one author's changes."""
 
     def is_visible(self):
         return False
@@ -34,13 +115,32 @@ class RecordHistoryView(BaseView):
         if not view.is_accessible() or not view._allowed("history"):
             abort(403)
         model = view.get_one(id)  # scoped: 404 outside the user's scope
-        rows = db.session.scalars(
+        rows = [story(row) for row in db.session.scalars(_with_authors(
             select(History).where(History.entity == model.__tablename__,
                                   History.entity_key == str(view.get_pk_value(model)))
-            .order_by(History.at.desc(), History.id.desc())
-        ).all()
+            .order_by(History.at.desc(), History.id.desc())))]
+        authors = sorted({row["author"] for row in rows})
+        chosen = request.args.get("auteur", "")
+        if chosen:
+            rows = [row for row in rows if row["author"] == chosen]
         back_url = url_for(f"{endpoint}.details_view", id=view.get_pk_value(model))
-        return self.render("admin/history.html", rows=rows, title=str(model), ops=OPERATIONS, back_url=back_url)
+        noun, _feminine = record_noun(model.__tablename__)
+        return self.render("admin/history.html", rows=rows, title=f"{noun} {model}", back_url=back_url,
+                           authors=authors, chosen=chosen)
+
+
+class AuthorFilter(BaseSQLAFilter):
+    """The author's name, identifiant or organisme, or the Robot."""
+
+    def apply(self, query, value, alias=None):
+        pattern = f"%{value.strip()}%"
+        people = select(User.id).where(or_(
+            (User.prenom + " " + User.nom).ilike(pattern), User.identifiant.ilike(pattern),
+            User.organismes.any(or_(Organisme.nom_usuel.ilike(pattern), Organisme.raison_sociale.ilike(pattern)))))
+        return query.filter(or_(History.user_id.in_(people), History.actor_label.ilike(pattern)))
+
+    def operation(self):
+        return "contient"
 
 
 class HistoryJournalView(ReadOnlyModelView):
@@ -49,13 +149,22 @@ class HistoryJournalView(ReadOnlyModelView):
     resource = "history"
     can_view_details = False
     column_list = ["at", "actor_label", "entity", "numero", "op", "field", "old_value", "new_value", "message"]
-    column_labels = {"at": "Date", "actor_label": "Utilisateur", "entity": "Table", "numero": "Fiche",
+    column_labels = {"at": "Date", "actor_label": "Auteur", "entity": "Fiche", "numero": "Identifiant",
                      "op": "Opération", "field": "Champ", "old_value": "Ancienne valeur",
                      "new_value": "Nouvelle valeur", "message": "Message"}
     column_default_sort = ("at", True)
     column_searchable_list = ["numero", "actor_label"]
-    column_filters = ["entity", "op", "actor_label", "at"]
-    column_formatters = {"op": lambda v, c, m, n: OPERATIONS.get(m.op, m.op)}
+    column_filters = ["numero", AuthorFilter(History.actor_label, "Auteur"), "op", "at"]
+    column_formatters = {
+        "at": lambda v, c, m, n: datetime_fr(m.at),
+        "actor_label": lambda v, c, m, n: author(m),
+        "entity": lambda v, c, m, n: record_noun(m.entity)[0],
+        "op": lambda v, c, m, n: OPERATIONS.get(m.op, m.op),
+        "field": lambda v, c, m, n: label_of(m.entity, m.field),
+        "old_value": lambda v, c, m, n: value_text(m.entity, m.field, m.old_value),
+        "new_value": lambda v, c, m, n: value_text(m.entity, m.field, m.new_value),
+    }
+    list_eager_load = ("user.organismes",)
     simple_list_pager = True
 
     @property

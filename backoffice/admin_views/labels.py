@@ -321,3 +321,49 @@ SESSION_DESCRIPTIONS = {
     "financeur": "Organisme financeur (table des financeurs LHEO).",
     "nb_places": "Nombre de places financées par ce financeur ; laissez vide s'il n'est pas connu.",
 }
+
+# What a record is called in a message ("Action AF_… enregistrée", "Contact « Paul Martin »
+# supprimé") and in the history, by table: (noun, feminine).
+RECORD_NOUNS = {
+    "action": ("Action", True), "session": ("Session", True), "organisme": ("Organisme", False),
+    "adresse": ("Adresse", True), "contact": ("Contact", False), "users": ("Compte", False),
+    "role": ("Rôle", False), "region": ("Région", True), "departement": ("Département", False),
+    "niveau": ("Niveau", False), "nsf": ("Domaine NSF", False), "formacode": ("Formacode", False),
+    "financeur": ("Financeur", False), "modalite": ("Modalité d'enseignement", True),
+    "etat_recrutement": ("État de recrutement", False), "dispositif": ("Dispositif", False),
+    "programme": ("Programme", False), "certification": ("Certification", True),
+}
+
+# Columns no screen shows but the history names (a transition row's "indicateurs" included).
+HISTORY_ONLY_LABELS = {
+    "indicateurs": "Indicateurs (contrôle / publication / fiche)",
+    "archive_le": "Archivée le",
+    "version_publiee": "Version publiée",
+    "version_source": "Version reçue du flux",
+    "debut_precision": "Précision de la date de début",
+    "fin_precision": "Précision de la date de fin",
+    "action_externe": "Identifiant externe de l'action",
+    "code_insee": "Code INSEE de la commune",
+    "latitude": "Latitude",
+    "longitude": "Longitude",
+    "justificatif_path": "Justificatif (fichier)",
+}
+
+_ENTITY_LABELS = {"action": ACTION_LABELS, "session": SESSION_LABELS, "organisme": ORGANISME_LABELS,
+                  "adresse": ADRESSE_LABELS, "contact": CONTACT_LABELS}
+
+
+def field_label(entity: str, field: str | None, others: dict[str, str] | None = None) -> str:
+    """The label a screen gives the column `field` of table `entity` (a key column `niveau_sortie_code`
+    or `lieu_id` under its relation's label); `others` for the tables whose labels live elsewhere."""
+    if not field:
+        return ""
+    known = {**(others or {}), **_ENTITY_LABELS.get(entity, {}), **HISTORY_ONLY_LABELS}
+    for key in (field, field.removesuffix("_code"), field.removesuffix("_id")):
+        if key in known:
+            return known[key]
+    return field.replace("_", " ").capitalize()
+
+
+def record_noun(entity: str) -> tuple[str, bool]:
+    return RECORD_NOUNS.get(entity, ("Fiche", True))

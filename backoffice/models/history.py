@@ -1,10 +1,16 @@
 """History rows (who changed what, when), the mail outbox and periodic job runs."""
+from __future__ import annotations
+
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from .user import User
 
 
 class History(db.Model):
@@ -20,8 +26,12 @@ class History(db.Model):
     new_value: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    actor_label: Mapped[str] = mapped_column(String(60))
-    at: Mapped[datetime] = mapped_column()
+    actor_label: Mapped[str] = mapped_column(String(60))  # the role label, or Robot / Système
+    at: Mapped[datetime] = mapped_column()  # naive UTC, as every timestamp of schema.sql
+
+    # the person who acted, named in the history (admin_views/history.py); None for the Robot,
+    # the system, and an account deleted since
+    user: Mapped[User | None] = relationship(viewonly=True)
 
 
 class Outbox(db.Model):
@@ -38,6 +48,8 @@ class Outbox(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    failed_at: Mapped[datetime | None] = mapped_column()
 
 
 class JobRun(db.Model):
