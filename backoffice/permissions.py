@@ -39,10 +39,12 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
         "delete": _OFFER_EDITORS, "export": _OFFER_EDITORS, "history": _OFFER_EDITORS,
     },
     "action": {
-        "view": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR}),
+        # administrators see the offer to delete an action for good (never to change it)
+        "view": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR, ADMIN}),
         "create": _OFFER_EDITORS,
         "edit": _OFFER_EDITORS,
-        "delete": frozenset({DOCUMENTALISTE}),
+        # permanent, and partners lose the offer: not a workflow step (ARCHIVER is); administrators only
+        "delete": frozenset({ADMIN}),
         "export": frozenset({ORGANISME, DOCUMENTALISTE, FINANCEUR}),
         "history": _OFFER_EDITORS,
         # the CARIF's own powers: conventionnée / programme, the certification of a diffused

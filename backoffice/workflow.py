@@ -79,6 +79,7 @@ class State:
 class Facts:
     """What the guards need, computed by the caller from the database."""
     has_active_session: bool = True  # at least one non-archived session
+    has_future_session: bool = True  # a non-archived session ending today or later
     missing_fields: tuple[str, ...] = ()  # French labels of empty mandatory fields
     doublon_of: str | None = None  # AF_ numero of the action with the same certification
     conventionnee: bool = False
@@ -134,26 +135,6 @@ EVENT_LABELS: dict[Event, str] = {
     Event.REIMPORTER: "Mise à jour par import",
 }
 
-_ARCHIVED = "L'action de formation a été archivée sur DOKELIO Ile-de-France."
-# "Comment lire les indicateurs", the legend of the actions list: (contrôle, publication) -> meaning.
-LEGEND: list[tuple[tuple[Controle, Publication], str]] = [
-    ((Controle.EN_REDACTION, Publication.BROUILLON),
-     "Il faut la compléter et la soumettre, elle n'est pas visible par l'équipe "
-     "DOKELIO Ile-de-France."),
-    ((Controle.A_CONTROLER, Publication.EN_REDACTION),
-     "L'action de formation nous a été soumise, elle est en cours de contrôle."),
-    ((Controle.A_MODIFIER, Publication.EN_REDACTION),
-     "Vous devez apporter des corrections à l'action de formation et la soumettre au contrôle."),
-    ((Controle.VISE, Publication.DIFFUSABLE),
-     "L'action de formation a été validée par notre équipe, elle est en diffusion et visible "
-     "sur les sites partenaires."),
-    ((Controle.VISE, Publication.ARCHIVE), _ARCHIVED),
-    ((Controle.A_CONTROLER, Publication.ARCHIVE), _ARCHIVED),
-    ((Controle.INACTIF, Publication.A_SUPPRIMER),
-     "L'action de formation n'est pas active, vous n'avez pas la main pour la modifier. "
-     "Veuillez nous contacter."),
-]
-
 NOT_ALLOWED_MESSAGE = "Vous n'avez pas le droit d'effectuer cette opération."
 LOCKED_MESSAGE = ("Cette action de formation est inactive / à supprimer : vous n'avez pas la "
                   "main pour la modifier. Veuillez contacter l'équipe DOKELIO Ile-de-France.")
@@ -162,6 +143,11 @@ CONVENTIONNEE_MESSAGE = ("Seules les documentalistes du CARIF francilien peuvent
 MISSING_FIELDS_MESSAGE = "Les champs obligatoires suivants ne sont pas renseignés : "
 SESSION_MESSAGE = ("L'action de formation ou le module doit comporter au moins une session, "
                    "et celle-ci doit être non archivée.")
+PAST_SESSIONS_MESSAGE = ("Toutes les sessions de l'action de formation sont passées : créez une session "
+                         "à venir ou mettez à jour les dates d'une session (onglet SESSION) avant de la "
+                         "soumettre.")
+ARCHIVED_SAVE_MESSAGE = ("Cette action de formation est archivée : elle ne peut pas être modifiée. "
+                         "Désarchivez-la (bouton DESARCHIVER) pour la reprendre.")
 DOUBLON_MESSAGE = ("Cette action est un doublon de {numero} : une certification = une seule "
                    "action de formation par organisme.")
 
@@ -196,6 +182,12 @@ def _active_session(facts: Facts, actor: Actor) -> Failure:
     return None if facts.has_active_session else (SESSION_MESSAGE, [])
 
 
+def _future_session(facts: Facts, actor: Actor) -> Failure:
+    # Without any active session, _active_session already says what to do: one message, not two.
+    past = facts.has_active_session and not facts.has_future_session
+    return (PAST_SESSIONS_MESSAGE, []) if past else None
+
+
 def _not_doublon(facts: Facts, actor: Actor) -> Failure:
     return (DOUBLON_MESSAGE.format(numero=facts.doublon_of), []) if facts.doublon_of else None
 
@@ -208,9 +200,10 @@ GUARDS: dict[str, Callable[[Facts, Actor], Failure]] = {
     "champs_obligatoires": _mandatory_fields,
     "session_non_archivee": _active_session,
     "pas_de_doublon": _not_doublon,
+    "session_a_venir": _future_session,
     "non_conventionnee_pour_organisme": _owner_non_conventionnee,
 }
-SUBMIT_GUARDS = ("champs_obligatoires", "session_non_archivee", "pas_de_doublon")
+SUBMIT_GUARDS = ("champs_obligatoires", "session_non_archivee", "session_a_venir", "pas_de_doublon")
 
 
 # ---- the table ----
@@ -273,12 +266,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     # The state given is ignored: the result is the state of the new action.
     Transition(Event.CREER, OWNER_AND_DOC, lambda s: True, "à tout moment",
                lambda s, a: INITIAL_STATE, ("non_conventionnee_pour_organisme",)),
-    # Also on an archived fiche (its content can still be corrected); nothing archived is
-    # diffused before DESARCHIVER.
-    Transition(Event.ENREGISTRER, OWNER_AND_DOC, lambda s: True, "à tout moment", _saved,
-               locked_for=OWNER),
+    # Our choice: not on an archived fiche (ARCHIVED_SAVE_MESSAGE): DESARCHIVER first, so that
+    # what is changed is then controlled again before it is diffused.
+    Transition(Event.ENREGISTRER, OWNER_AND_DOC, lambda s: s.fiche is not EtatFiche.ARCHIVE,
+               "pour une action non archivée", _saved, locked_for=OWNER),
     # Our choice: not on an archived fiche nor À supprimer (désarchiver / réactiver first), so
-    # that the control queue only holds offers that can go online.
+    # that the control queue only holds offers that can go online. Neither SOUMETTRE nor VISER
+    # with only past sessions (session_a_venir): diffused, the Robot would soon archive it again.
     Transition(Event.SOUMETTRE, OWNER_AND_DOC,
                lambda s: (s.controle in (Controle.EN_REDACTION, Controle.A_MODIFIER)
                           and _workable(s)),

@@ -10,16 +10,17 @@ whatever was posted; the form only decides what is shown.
 """
 from __future__ import annotations
 
+from datetime import UTC
 from operator import attrgetter
 
-from flask import flash, g, request
+from flask import flash, g, has_request_context, request
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model.base import ViewArgs
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from .. import permissions, rules
+from .. import legend, permissions, rules
 from .. import workflow as W
 from ..extensions import db
 from ..models import Action, Contact
@@ -29,6 +30,7 @@ from ..services import actions as services
 from ..services import offer_queries as oq
 from ..services import sessions as session_services
 from ..services.mail import team_address
+from ..templating import PARIS, date_fr
 from . import form_checks
 from .action_buttons import ActionButtonsMixin
 from .action_fiche import (
@@ -41,6 +43,8 @@ from .action_fiche import (
     display_value,
     list_url_at,
     neighbours,
+    read_only_message,
+    sessions_prompt,
 )
 from .action_fields import (
     OrganismeBookLoader,
@@ -61,6 +65,16 @@ from .session import session_value
 LIST_ARGS = "_action_list_args"
 MULTIPLE_SELECTS = ("publics", "modalites_pedagogiques_codes", "langues", "blocs")  # small tables: <select multiple>
 CPF = attrgetter("eligible_cpf")
+# The control queue's own columns (after the others: the sort indexes of the list stay the same).
+QUEUE = W.Controle.A_CONTROLER.value
+QUEUE_COLUMNS = [("soumis_le", "Soumis le"), ("attente", "Attente (jours)")]
+
+
+def waiting_days(submitted, today) -> str:
+    """Whole days since the submission (a naive UTC timestamp), counted on the Paris calendar."""
+    if submitted is None:
+        return ""
+    return str(max((today - submitted.replace(tzinfo=UTC).astimezone(PARIS).date()).days, 0))
 
 
 def _options(enum) -> list[tuple[str, str]]:
@@ -79,6 +93,7 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
     session_value = staticmethod(session_value)
     optimistic_locking = True
     list_template = "admin/action_list.html"
+    legend = legend  # the indicators' legend, rendered by the list and the fiche
     create_template = "admin/action_create.html"
     edit_template = "admin/action_fiche.html"
     details_template = "admin/action_fiche.html"
@@ -105,6 +120,8 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         "eligible_cpf": lambda v, c, m, n: "Oui" if v.list_extra(m, "eligible_cpf", CPF) else "Non",
         "organisme": lambda v, c, m, n: m.organisme.nom if m.organisme else "",
         "updated_at": lambda v, c, m, n: m.updated_at.strftime("%d/%m/%Y") if m.updated_at else "",
+        "soumis_le": lambda v, c, m, n: date_fr(m.soumis_le),
+        "attente": lambda v, c, m, n: waiting_days(m.soumis_le, today_paris()),
     }
     # the CPF column: a sub-select per row in the page's own statement (an export loads the certifications)
     list_extra_columns = {"eligible_cpf": eligible_cpf_clause}
@@ -114,7 +131,7 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
                         "certifications.niveau", "formacodes", "nsfs", "romes", "publics", "langues",
                         "modalites_pedagogiques_codes", "blocs", "sessions.lieu", "sessions.adresse_inscription",
                         "sessions.adresse_information", "sessions.contact", "sessions.financeurs")
-    list_load_only = ("numero", "intitule", "controle", "publication", "etat_fiche", "updated_at",
+    list_load_only = ("numero", "intitule", "controle", "publication", "etat_fiche", "updated_at", "soumis_le",
                       "organisme.raison_sociale", "organisme.nom_usuel")
     column_details_exclude_list = ["version_publiee", "version_id"]
     column_export_exclude_list = ["version_publiee", "version_id"]
@@ -153,6 +170,19 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         return super()._create_ajax_loader(name, options)
 
     # ------------------------------------------------------------------ list
+    @property
+    def _list_columns(self):
+        """Flask-Admin's columns of the list, plus the submission date and the waiting days in the
+        documentalistes' control queue (?liste=a_controler)."""
+        columns = self.__dict__.get("_base_list_columns", [])
+        if has_request_context() and request.args.get("liste") == QUEUE:
+            return columns + QUEUE_COLUMNS
+        return columns
+
+    @_list_columns.setter
+    def _list_columns(self, columns):
+        self.__dict__["_base_list_columns"] = columns
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None,
                  list_args=None):
         """The list, with the named list and dashboard filters of `list_args` (default: this request)."""
@@ -266,12 +296,10 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         return W.Event.ENREGISTRER not in allowed_buttons(action)
 
     def refuse_update(self, model) -> bool:
-        """ENREGISTRER refused on this record (an OF on an Inactif action): why, flashed."""
+        """ENREGISTRER refused on this record (an archived fiche, an OF on an Inactif action): why, flashed."""
         if not self.is_read_only(model):
             return False
-        state = services.state_of(model)
-        locked = W.is_locked(state) and services.workflow_actor(current_user, model) is W.Actor.OWNER
-        flash(W.locked_message(team_address()) if locked else W.NOT_ALLOWED_MESSAGE, "error")
+        flash(read_only_message(model) or W.NOT_ALLOWED_MESSAGE, "error")
         return True
 
     def on_model_change(self, form, model, is_created):
@@ -327,17 +355,17 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         list_url = self.list_url()
         walk = neighbours(self, model, list_url, request.args.get("pos", type=int))
         tab = request.args.get("onglet") if request.args.get("onglet") in ("session", "modules") else "action"
-        actor = services.workflow_actor(current_user, model)
         state = services.state_of(model)
         sessions = sorted(model.sessions, key=lambda s: (s.date_debut, s.id))  # loaded with the action
         modules = db.session.scalars(select(Action).where(Action.parent_id == model.id).order_by(Action.numero)
                                      ).all() if tab == "modules" else []  # only that tab lists them
-        read_only = form is None or W.Event.ENREGISTRER not in buttons
+        # a refused save (a POST) shows what was typed, even on a fiche made read-only meanwhile (archived)
+        read_only = form is None or (W.Event.ENREGISTRER not in buttons and request.method != "POST")
         return dict(
             tab=tab, buttons=buttons, state=state, read_only=read_only,
             fiche_form=not read_only and tab == "action",  # the buttons post the fiche's fields (action_buttons.py)
-            locked_message=W.locked_message(team_address()) if W.is_locked(state) and actor is W.Actor.OWNER
-            else None,
+            locked_message=read_only_message(model), legend_text=legend.explain(state),
+            confirm_archive=request.args.get("confirmer") == W.Event.ARCHIVER.value,
             doublon=services.doublon_of(db.session, model), review=self.review(model),
             prev_url=self.fiche_url(walk["prev"][0], pos=walk["prev"][1], onglet=None) if walk["prev"] else None,
             next_url=self.fiche_url(walk["next"][0], pos=walk["next"][1], onglet=None) if walk["next"] else None,
@@ -346,12 +374,12 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
             export_url=self.export_url(model), fiche_url=self.fiche_url, sessions=sessions, modules=modules,
             fieldsets=self.fieldsets(form) if form is not None else [], display_value=display_value,
             detail_fieldsets=FIELDSETS, history_url=self.history_url(model),
-            desarchive_prompt=request.args.get("gerer_sessions") == "1", event_labels=W.EVENT_LABELS, W=W,
+            desarchive_prompt=sessions_prompt(model, state, request.args.get("gerer_sessions") == "1"), event_labels=W.EVENT_LABELS, W=W,
             can_edit_sessions=W.Event.ENREGISTRER in buttons and permissions.allowed(current_user, "session", "create"),
             can_create_module=bool(model.modulaire) and W.Event.ENREGISTRER in buttons and self.can_create,
             frozen_certifications=form is not None and "certifications" not in form
             and services.is_diffusable(model), cpf=model.eligible_cpf, team_address=team_address(),
-            conventionnement=self.conventionnement(model),
+            conventionnement=self.conventionnement(model), today=today_paris(),
         )
 
     def conventionnement(self, model) -> dict | None:

@@ -6,8 +6,11 @@ a guard that fails (no session, missing fields, doublon) is the users' normal fl
 message on the fiche. A button pressed on a fiche with typed changes posts the fiche's fields
 with it (the buttons belong to the fiche's form): they are saved first, exactly as ENREGISTRER
 saves them, and a refused save leaves the fiche on screen with its messages, the transition not
-fired, so that nothing typed is lost. The bulk actions (documentalistes: VISER, ARCHIVER) first show a
-confirmation page listing how many actions and which, then fire the same services one by one.
+fired, so that nothing typed is lost. ARCHIVER asks first: its button on the fiche opens a French
+confirmation (no script needed), and a post without `confirme=1` archives nothing. The bulk actions
+(documentalistes: VISER, ARCHIVER; administrators: Supprimer définitivement, last and apart in the
+menu, templates/admin/action_list.html) first show a confirmation page listing how many actions and
+which, then fire the same services one by one.
 """
 from __future__ import annotations
 
@@ -33,6 +36,10 @@ from .action_fiche import BUTTON_EVENTS, FIELDSETS, allowed_buttons, display_val
 # with it brings the typed fields along.
 FICHE_FIELDS = "fiche_champs"
 SAVED = "Vos modifications de la fiche ont été enregistrées."
+CONFIRM_ARCHIVE = ("L'action n'a pas été archivée : confirmez l'archivage avec le bouton « Confirmer "
+                   "l'archivage ».")
+DELETE = "delete"
+DELETE_LABEL = "Supprimer définitivement"
 BULK = {"viser": (W.Event.VISER, services.vise_action), "archiver": (W.Event.ARCHIVER, services.archive_action)}
 DONE = {
     W.Event.SOUMETTRE: "L'action a été soumise au contrôle.",
@@ -83,6 +90,10 @@ class ActionButtonsMixin:
                     return self.fiche_not_saved(self.edit_form(obj=model), model, event)
                 return redirect(self.fiche_url(model))
             return self.refuse(self._refusal(model, event))
+        if (event is W.Event.ARCHIVER and request.form.get("confirme") != "1"
+                and request.form.get("fiche_version") in (None, "", str(model.version_id))):  # stale: said below
+            flash(CONFIRM_ARCHIVE, "warning")
+            return redirect(self.fiche_url(model, confirmer=event.value))
         version = request.form.get("fiche_version")
         if request.form.get(FICHE_FIELDS):
             form = self.edit_form(obj=model)
@@ -103,8 +114,10 @@ class ActionButtonsMixin:
                 services.EVENT_SERVICES[event](db.session, current_user, model, expected_version=version)
         except W.WorkflowError as exc:
             db.session.rollback()
+            shown = self._shown_on_fiche(model)
             for message in exc.messages:
-                flash(message, "error")
+                if message not in shown:
+                    flash(message, "error")
             return redirect(self.fiche_url(model))
         except services.ServiceError as exc:
             if exc.forbidden:
@@ -127,6 +140,13 @@ class ActionButtonsMixin:
                            form_opts=FormOpts(widget_args=self.form_widget_args, form_rules=self._form_edit_rules),
                            return_url=get_redirect_target() or self.get_url(".index_view"))
 
+    @staticmethod
+    def _shown_on_fiche(model) -> set[str]:
+        """Guard messages the fiche itself shows in its own block (the doublon warning): not
+        flashed again on top of it."""
+        doublon = services.doublon_of(db.session, model)
+        return {W.DOUBLON_MESSAGE.format(numero=doublon.numero)} if doublon else set()
+
     def _refusal(self, model, event) -> str:
         """Why the button is refused: the workflow's own message when it has one."""
         actor = services.workflow_actor(current_user, model)
@@ -141,6 +161,20 @@ class ActionButtonsMixin:
         if name in BULK:
             return permissions.allowed(current_user, "action", "control")
         return super().is_action_allowed(name)
+
+    def get_actions_list(self):
+        """The workflow's bulk actions first, permanent deletion last (the template sets it apart)."""
+        actions, confirmations = super().get_actions_list()
+        return sorted(actions, key=lambda item: item[0] == DELETE), confirmations
+
+    @action(DELETE, DELETE_LABEL)
+    def action_delete(self, ids):
+        """Permanent deletion (administrators: permissions.MATRIX), after a confirmation page."""
+        records = self.get_query().filter(Action.id.in_(self.typed_ids(ids))).order_by(Action.numero).all()
+        if request.form.get("confirme") != "1":
+            return self.render("admin/action_bulk_confirm.html", records=records, name=DELETE, label=DELETE_LABEL,
+                               return_url=self.list_url() or self.get_url(".index_view"))
+        return super().action_delete(ids)
 
     @action("viser", "VISER")
     def action_viser(self, ids):

@@ -17,8 +17,10 @@ from werkzeug.datastructures import MultiDict
 
 from .. import permissions, rules
 from .. import workflow as W
+from ..extensions import db
 from ..models import TYPES_ACTION as TYPES
 from ..services import actions as action_services
+from ..services.mail import team_address
 from . import readable
 
 # The fiche, block by block (form field names), in the order users know from the original screen.
@@ -81,6 +83,29 @@ def allowed_buttons(action) -> list[W.Event]:
         elif (event in BUTTON_EVENTS or event is W.Event.ENREGISTRER) and may_edit:
             events.append(event)
     return events
+
+
+def read_only_message(action) -> str | None:
+    """Why an editor may not save this fiche (flashed on a refused save, shown on the fiche), or None."""
+    state = action_services.state_of(action)
+    if W.is_locked(state) and action_services.workflow_actor(current_user, action) is W.Actor.OWNER:
+        return W.locked_message(team_address())
+    if state.fiche is W.EtatFiche.ARCHIVE and permissions.can(current_user, "action", "edit", action):
+        return W.ARCHIVED_SAVE_MESSAGE
+    return None
+
+
+def sessions_prompt(action, state: W.State, just_unarchived: bool) -> list[str]:
+    """The warnings of "Souhaitez-vous gérer vos sessions ?" ([]: not asked): just after DESARCHIVER,
+    and on a désarchivée fiche for as long as no session is still to come (SOUMETTRE refuses it:
+    the workflow's session_a_venir guard)."""
+    if not (just_unarchived or state.fiche is W.EtatFiche.DESARCHIVE):
+        return []
+    if not permissions.can(current_user, "action", "edit", action):
+        return []
+    if action_services.has_future_session(db.session, action):
+        return [W.SESSION_MESSAGE] if just_unarchived else []
+    return [W.SESSION_MESSAGE, W.PAST_SESSIONS_MESSAGE]
 
 
 # ---------------------------------------------------------------- PRECEDENT / SUIVANT

@@ -62,6 +62,8 @@ FIELDSETS = [
 FORM_COLUMNS = [name for _legend, names in FIELDSETS for name in names]
 # Mandatory to SOUMETTRE the action (not to save the session): marked * like the action's.
 MANDATORY_FIELDS = {"rythme_formation"}
+COPY_MESSAGE = ("Copie de la session {numero} : indiquez ses dates puis enregistrez-la. "
+                "Rien n'est enregistré avant.")
 NO_ACTION = "Une session se crée depuis l'onglet SESSION de son action de formation (bouton CREER)."
 ADDRESS_SEARCH, CONTACT_SEARCH = ["libelle", "code_postal", "ville"], ["nom", "prenom", "courriel"]
 BOOK_PICKERS = {  # ajax pickers in the organisme's carnets: field -> (model, searched columns, placeholder)
@@ -236,7 +238,22 @@ class SessionView(ServiceFormMixin, SecureModelView):
         return form
 
     def create_form(self, obj=None):
-        return self._adapt_form(super().create_form(obj), self.parent_action())
+        action = self.parent_action()
+        model_id = request.args.get("modele", type=int)
+        if obj is None and request.method == "GET" and model_id is not None and action is not None:
+            obj = self._copy_of(model_id, action)
+        return self._adapt_form(super().create_form(obj), action)
+
+    def _copy_of(self, model_id: int, action):
+        """The undated copy of a session of `action` (DUPLIQUER), to pre-fill the creation form."""
+        sess = scoped_query(Session).filter(Session.id == model_id, Session.action_id == action.id).first()
+        if sess is None:
+            abort(404)
+        try:
+            return services.duplicate_session(db.session, current_user, sess)
+        except (action_services.ServiceError, W.WorkflowError) as exc:
+            db.session.rollback()
+            abort(403, exc.message)
 
     def edit_form(self, obj=None):
         return self._adapt_form(super().edit_form(obj), self.parent_action(obj), obj)
@@ -286,9 +303,20 @@ class SessionView(ServiceFormMixin, SecureModelView):
 
     @expose("/<id>/dupliquer", methods=["POST"])
     def duplicate(self, id):
-        """Dupliquer a session: a copy with a new SE_ number."""
-        return self._button(id, lambda s: services.duplicate_session(db.session, current_user, s),
-                            "La session a été dupliquée.")
+        """Dupliquer a session: the creation form pre-filled with its copy, without its dates
+        (services.sessions.duplicate_session); nothing is saved before CREER."""
+        sess = self.get_one(id)  # 404 outside the user's scope
+        try:
+            services.duplicate_session(db.session, current_user, sess)
+        except (action_services.ServiceError, W.WorkflowError) as exc:
+            db.session.rollback()
+            if getattr(exc, "forbidden", False):
+                abort(403, exc.message)
+            flash(exc.message, "error")
+            return redirect(self.back_url(sess.action))
+        flash(COPY_MESSAGE.format(numero=sess.numero), "info")
+        return redirect(self.get_url(".create_view", action_id=sess.action_id, modele=sess.id,
+                                     url=request.form.get("url")))
 
     def _button(self, id, change, done: str):
         sess = self.get_one(id)  # 404 outside the user's scope

@@ -1,10 +1,13 @@
 """Reading an action for the workflow: who the user is to it, its indicators, and the facts the
-guards need (non-archived session, mandatory fields, doublon), computed from the database.
+guards need (non-archived session, one still to come, mandatory fields, doublon), computed from the database.
 
 Pure reads, no change and no Flask: shared by services.actions (which fires the events) and by
 the fiche (which shows the buttons, the doublon warning, the CPF tag).
 """
 from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import Session as DbSession
@@ -54,6 +57,27 @@ def has_active_session(session: DbSession, action) -> bool:
     with session.no_autoflush:
         return bool(session.scalar(select(exists().where(Session.action_id == action.id,
                                                          Session.archivee.is_(False)))))
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def today() -> date:
+    """Today where the offers are (the Robot's nightly jobs run on that calendar too)."""
+    return datetime.now(PARIS).date()
+
+
+def has_future_session(session: DbSession, action, day: date | None = None) -> bool:
+    """A non-archived session ending `day` (default today) or later: without one, a submitted action
+    has nothing to offer and the Robot would soon archive it again (rules/robot.py). The SOUMETTRE
+    guard, and the fiche's prompt after DESARCHIVER."""
+    day = day or today()
+    if action.id is None:
+        return any(not s.archivee and s.date_fin is not None and s.date_fin >= day for s in action.sessions)
+    with session.no_autoflush:
+        return bool(session.scalar(select(exists().where(Session.action_id == action.id,
+                                                         Session.archivee.is_(False),
+                                                         Session.date_fin >= day))))
 
 
 def doublon_of(session: DbSession, action) -> Action | None:
@@ -106,6 +130,7 @@ def facts(session: DbSession, action) -> W.Facts:
     missing = list(rules.missing_fields(values, mandatory_of(action)))
     missing += [label for label in diffusion_gaps(session, action) if label not in missing]
     return W.Facts(has_active_session=has_active_session(session, action),
+                   has_future_session=has_future_session(session, action),
                    missing_fields=tuple(missing),
                    doublon_of=doublon.numero if doublon else None,
                    conventionnee=bool(action.conventionnee))

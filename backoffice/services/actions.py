@@ -27,6 +27,7 @@ from .action_facts import (
     doublon_of,
     facts,
     has_active_session,
+    has_future_session,
     is_diffusable,
     old_value,
     organisme_id_of,
@@ -348,6 +349,6 @@ EVENT_SERVICES = {
 __all__ = [
     "ServiceError", "create_action", "save_action", "submit_action", "vise_action", "request_completude",
     "archive_action", "unarchive_action", "reactivate_action", "duplicate_action", "doublon_of", "facts",
-    "state_of", "workflow_actor", "title_warnings", "is_diffusable", "has_active_session", "apply_save",
+    "state_of", "workflow_actor", "title_warnings", "is_diffusable", "has_active_session", "has_future_session", "apply_save",
     "check_content", "EVENT_SERVICES", "apply_workflow", "certification_frozen_message",
 ]

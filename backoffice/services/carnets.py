@@ -140,7 +140,8 @@ def _plan_adresse(db: DbSession, adresse: Adresse, plan: _Plan) -> None:
         plan.errors.append(("code_postal", f"{message} Cette adresse est le lieu de formation de {len(numeros)} "
                                            f"session(s) : {_listed(numeros)} ; modifiez-les d'abord."))
     for sess, _link in live:
-        plan.actions[sess.action_id] = sess.action
+        if not _archived(sess.action):  # an archived fiche is not saved (workflow: ENREGISTRER)
+            plan.actions[sess.action_id] = sess.action
 
 
 def _plan_contact(db: DbSession, contact: Contact, plan: _Plan) -> None:
@@ -158,7 +159,7 @@ def _plan_contact(db: DbSession, contact: Contact, plan: _Plan) -> None:
         if not _archived(action):
             plan.actions[action.id] = action
     for sess, _link in _sessions_using(db, contact):
-        if not sess.archivee:
+        if not sess.archivee and not _archived(sess.action):
             plan.actions[sess.action_id] = sess.action
 
 

@@ -45,6 +45,9 @@ BOOK_RECORDS = {"adresse_inscription": OTHER_ORGANISME_ADDRESS, "adresse_informa
                 "contact": OTHER_ORGANISME_CONTACT}
 NOT_COPIED = frozenset({"id", "numero", "created_at", "updated_at", "last_actor", "version_id",
                         "identifiant_externe", "archivee"})
+# The dates of the session a copy is made from: the copy's are the user's to give.
+COPY_WITHOUT = ("date_debut", "debut_precision", "date_fin", "fin_precision", "inscription_debut",
+                "inscription_fin", "dates_information")
 
 
 def lock_policy(user, action: Action) -> frozenset[str]:
@@ -56,8 +59,8 @@ def lock_policy(user, action: Action) -> frozenset[str]:
                                permissions.allowed(user, "action", "control"))
 
 
-def _lock_errors(session: DbSession, user, sess: Session) -> list[tuple[str, str]]:
-    locked = lock_policy(user, sess.action)
+def _lock_errors(session: DbSession, user, sess: Session, action: Action | None = None) -> list[tuple[str, str]]:
+    locked = lock_policy(user, action or sess.action)
     if not locked:
         return []
     changes = {field: (old_value(session, sess, field), getattr(sess, field)) for field in rules.CONTRACTUAL_FIELDS}
@@ -165,23 +168,31 @@ def save_session(session: DbSession, user, sess: Session, commit: bool = True) -
 
 @intent
 def duplicate_session(session: DbSession, user, sess: Session) -> Session:
-    """Dupliquer (sessions list): a copy of the session and its funders, new SE_ number, not archived.
+    """DUPLIQUER (onglet SESSION): a new session pre-filled from `sess` and its funders, NOT saved,
+    without its dates (the session's and its inscription and information dates).
 
-    On a conventionnée whose programme locks the contractual fields, the copy is a new
-    contractual session: refused to organisme users like any change of those fields."""
+    A copy saved at once would be diffused with the dates of the session it copies, often past
+    ones (and the Robot archives an action whose sessions are over): the caller shows the copy
+    in the creation form, and CREER (create_session) saves it once the user has dated it, with
+    every check of a new session. On a conventionnée whose programme locks the contractual
+    fields, the copy is a new contractual session: refused to organisme users at once, like any
+    change of those fields."""
     check_allowed(user, "session", "create", sess)
     _check_editable(user, sess.action)
     copy = Session(**{attr.key: getattr(sess, attr.key) for attr in inspect(Session).column_attrs
                       if attr.key not in NOT_COPIED})
+    # the picked rows too (the form shows them): one-way relationships, the copy joins no collection
+    for relation in ("lieu", "adresse_inscription", "adresse_information", "contact", "modalite", "dispositif",
+                     "etat_recrutement"):
+        setattr(copy, relation, getattr(sess, relation))
     copy.archivee = False
-    copy.action = sess.action
-    copy.financeurs = [SessionFinanceur(financeur_code=f.financeur_code, nb_places=f.nb_places) for f in sess.financeurs]
-    locked = [m for _f, m in _lock_errors(session, user, copy)]
+    # by the relationship only: a row with its code would post as a stored row (form_checks)
+    copy.financeurs = [SessionFinanceur(financeur=f.financeur, nb_places=f.nb_places) for f in sess.financeurs]
+    locked = [m for _f, m in _lock_errors(session, user, copy, sess.action)]
     if locked:
         raise ServiceError(" ".join(locked), forbidden=True)
-    session.add(copy)
-    apply_save(session, user, sess.action)
-    session.commit()
+    for name in COPY_WITHOUT:
+        setattr(copy, name, None)
     return copy
 
 

@@ -172,6 +172,7 @@ def test_action_journey(page, live_server, make, unique, artifacts):
     # 9. The organisme archives, then désarchives and is asked to manage its sessions.
     j.login(of_user.identifiant)
     j.open_fiche(numero)
+    j.page.click("#btn-archiver-demande")  # ARCHIVER asks first (a <details>: no script needed)
     j.click("#btn-archiver")
     assert j.indicators() == ("À contrôler", "Archivé", "Archivé")
     j.shot("archivee")

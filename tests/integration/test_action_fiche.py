@@ -178,10 +178,11 @@ def test_print_view_escapes_user_text_and_tabs(client, make):
         assert column in tab
     tab_url = f"/admin/actions/edit/?id={action.id}&onglet=session"
     response = client.post(f"/admin/sessions/{sess.id}/dupliquer", data={"url": tab_url}, follow_redirects=True)
-    assert "La session a été dupliquée." in flashed(response.get_data(as_text=True))
+    # the creation form, to be dated before anything is saved (tests/integration/test_safer_buttons.py)
+    assert "Copie de la session" in " ".join(flashed(response.get_data(as_text=True)))
     client.post(f"/admin/sessions/{sess.id}/archiver", data={"url": tab_url})
     sessions = db.session.scalars(select(FormationSession).order_by(FormationSession.id)).all()
-    assert len(sessions) == 2 and sessions[0].archivee and not sessions[1].archivee
+    assert len(sessions) == 1 and sessions[0].archivee
     modules = client.get(f"/admin/actions/edit/?id={action.id}&onglet=modules").get_data(as_text=True)
     create = _href(modules, "btn-creer-module")
     fields = form_fields(client.get(create).get_data(as_text=True))

@@ -223,7 +223,7 @@ def test_session_rules_and_locks(make):
     with pytest.raises(actions.ServiceError):
         sessions.duplicate_session(db.session, user, locked)  # a new contractual session
     db.session.rollback()
-    copy = sessions.duplicate_session(db.session, doc, locked)
-    assert copy.numero != locked.numero and copy.date_fin == date(2027, 12, 31) and not copy.archivee
-    sessions.archive_session(db.session, user, copy)
-    assert copy.archivee
+    copy = sessions.duplicate_session(db.session, doc, locked)  # a draft, dated by the user before CREER
+    assert copy.id is None and copy.date_fin is None and copy.duree_totale == 500 and not copy.archivee
+    sessions.archive_session(db.session, user, locked)
+    assert locked.archivee

@@ -143,7 +143,7 @@ def test_ten_clicks_on_archiver_at_once_archive_once(app, make):
     version = str(action.version_id)
     url = f"/admin/actions/{action.id}/transition/archiver"
     clients = [_client(app, make.user("documentaliste")) for _ in range(10)]
-    responses = _together([lambda c=c: c.post(url, data={"fiche_version": version}) for c in clients])
+    responses = _together([lambda c=c: c.post(url, data={"fiche_version": version, "confirme": "1"}) for c in clients])
 
     answers = [_answer(c, r) for c, r in zip(clients, responses, strict=True)]
     assert all(status == 302 for status, _m, _p in answers), [s for s, _m, _p in answers]
@@ -197,8 +197,8 @@ def test_a_click_from_a_tab_opened_before_the_archiving_says_why(app, make):
     version = str(action.version_id)
     first, second = (_client(app, make.user("documentaliste")) for _ in range(2))
     url = f"/admin/actions/{action.id}/transition/archiver"
-    assert first.post(url, data={"fiche_version": version}).status_code == 302
-    status, messages, page = _answer(second, second.post(url, data={"fiche_version": version}))
+    assert first.post(url, data={"fiche_version": version, "confirme": "1"}).status_code == 302
+    status, messages, page = _answer(second, second.post(url, data={"fiche_version": version, "confirme": "1"}))
     assert status == 302 and _stale(messages), messages
     _no_leak(page)
     assert _transitions(action) == 1
@@ -214,8 +214,8 @@ def test_a_late_click_with_typed_changes_shows_them_again(app, make):
     fields.pop("csrf_token", None)
     assert fields.get("fiche_champs") and fields["fiche_version"] == [version]
     url = f"/admin/actions/{action.id}/transition/archiver"
-    assert first.post(url, data={"fiche_version": version}).status_code == 302
-    response = second.post(url, data={**fields, "objectif": ["Objectif tapé dans le second onglet"]})
+    assert first.post(url, data={"fiche_version": version, "confirme": "1"}).status_code == 302
+    response = second.post(url, data={**fields, "objectif": ["Objectif tapé dans le second onglet"], "confirme": "1"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and _stale(flashed(page)), flashed(page)
     assert "Objectif tapé dans le second onglet" in page

@@ -119,7 +119,14 @@ def test_session_lheo_fields_created_shown_back_and_edited(client, make, role):
                  "Accueil inscriptions — 3 rue de la Gare, 75011 Paris"):
         assert text in details, text
 
-    assert client.post(f"/admin/sessions/{sess.id}/dupliquer", data={}).status_code == 302
+    # DUPLIQUER: the creation form pre-filled but for the dates (tests/integration/test_safer_buttons.py)
+    copy_form = client.post(f"/admin/sessions/{sess.id}/dupliquer", data={}).location
+    prefilled = _fields(client, copy_form)
+    assert (prefilled["date_debut"], prefilled["prix_total_ttc"], prefilled["formateur_siret"]) == (
+        [""], ["1 250,50"], ["35600000000048"])
+    response = client.post(copy_form, data={**prefilled, "date_debut": "09/2028", "date_fin": "2029",
+                                            "inscription_debut": "", "inscription_fin": ""})
+    assert response.status_code == 302, flashed(response.get_data(as_text=True))
     copy = db.session.scalars(select(FormationSession).where(FormationSession.action_id == action.id,
                                                              FormationSession.id != sess.id)).one()
     assert (copy.debut_precision, copy.prix_total_ttc, copy.formateur_siret) == ("mois", Decimal("1250.50"),

@@ -235,7 +235,7 @@ def test_unchanged_fiche_is_not_saved_again(client, make, text, flag, per_year):
     version = action.version_id
     login(client, make.user("organisme", organismes=[o]).identifiant)
     body, fields = _fiche(client, action)
-    response = client.post(_formaction(body, "archiver"), data=fields)
+    response = client.post(_formaction(body, "archiver"), data={**fields, "confirme": "1"})  # ARCHIVER's confirmation
     assert response.status_code == 302
     saved = _reloaded(action)
     assert (saved.controle, saved.etat_fiche) == (W.Controle.VISE, W.EtatFiche.ARCHIVE)

@@ -30,7 +30,7 @@ SPOT_CHECKS = {
     ("organisme", ("a_controler", "en_redaction", "cree")): {"dupliquer", "archiver", "enregistrer"},
     ("documentaliste", ("a_controler", "en_redaction", "cree")): {"viser", "demander_completude", "dupliquer",
                                                                    "archiver", "enregistrer"},
-    ("organisme", ("vise", "archive", "archive")): {"dupliquer", "desarchiver", "enregistrer"},
+    ("organisme", ("vise", "archive", "archive")): {"dupliquer", "desarchiver"},  # DESARCHIVER before a change
     ("organisme", ("inactif", "a_supprimer", "cree")): {"dupliquer"},
     ("documentaliste", ("inactif", "a_supprimer", "cree")): {"reactiver", "dupliquer", "archiver", "enregistrer"},
 }

@@ -15,7 +15,6 @@ from backoffice.workflow import (
     EVENT_LABELS,
     INITIAL_STATE,
     LABELS,
-    LEGEND,
     TRANSITIONS,
     Actor,
     Controle,
@@ -57,6 +56,8 @@ def expected(event, s, actor):
             return FORBIDDEN
         if owner_locked:
             return LOCKED
+        if archived:  # DESARCHIVER first
+            return WRONG_STATE
         if s.fiche == F.DESARCHIVE:
             return State(C.A_MODIFIER, P.EN_REDACTION, F.CREE)
         if actor == A.OWNER and s.controle == C.VISE:
@@ -180,10 +181,11 @@ def test_allowed_events_ignore_guards_without_facts():
 
 @pytest.mark.parametrize("state", ALL_STATES, ids=str)
 def test_is_read_only_for(state):
-    """Read-only: OF on Inactif / À supprimer, non-editors always, a documentaliste never."""
+    """Read-only: an archived fiche, OF on Inactif / À supprimer, non-editors always."""
     inactive = state.controle == C.INACTIF or state.publication == P.A_SUPPRIMER
-    assert is_read_only_for(state, A.OWNER) is inactive
-    assert is_read_only_for(state, A.DOCUMENTALISTE) is False
+    archived = state.fiche == F.ARCHIVE
+    assert is_read_only_for(state, A.OWNER) is (inactive or archived)
+    assert is_read_only_for(state, A.DOCUMENTALISTE) is archived
     for actor in (A.OTHER_ORGANISME, A.FINANCEUR, A.SUPPORT, A.ADMIN, A.ROBOT):
         assert is_read_only_for(state, actor) is True
 
@@ -335,14 +337,6 @@ def test_labels_cover_every_value():
     assert LABELS[F.DESARCHIVE] == "Désarchivé"
     assert set(EVENT_LABELS) == set(E)
     assert EVENT_LABELS[E.DEMANDER_COMPLETUDE] == "Demande de complétude"
-
-
-def test_legend_pairs_are_labelled_states():
-    """The legend holds the seven (contrôle, publication) cases a user meets, each explained."""
-    assert len(LEGEND) == 7
-    for (controle, publication), text in LEGEND:
-        assert isinstance(controle, C) and isinstance(publication, P) and text
-    assert (C.INACTIF, P.A_SUPPRIMER) in [pair for pair, _ in LEGEND]
 
 
 def test_one_row_per_event():
