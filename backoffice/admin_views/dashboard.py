@@ -105,12 +105,15 @@ def render_dashboard(view):
 
 
 def search_target(cible: str, texte: str) -> str | None:
-    """Where the Recherche box leads: the actions list searched, or the organisme search."""
+    """Where the Recherche box leads: the actions list searched, or the organisme search. The
+    list finds the action of a typed AF_/SE_ number, and an OF_ number's actions (list_query.py)."""
     texte = texte.strip()[:200]
     if cible == "organismes":
-        compact = texte.upper().replace(" ", "")
-        parsed = rules.parse_numero(compact)
-        args = {"identifiant": compact} if parsed and parsed[0] == "OF" else ({"nom": texte} if texte else {})
+        parsed = rules.searched_numero(texte)
+        if parsed and parsed[0] == "OF":
+            args = {"identifiant": rules.format_numero(*parsed)}
+        else:
+            args = {"nom": texte} if texte else {}
         return url_for("organisme_search.index", rechercher="1", **args)
     args = {"liste": "toute_offre"}
     if texte:

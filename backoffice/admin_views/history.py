@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from .. import workflow
 from ..extensions import db
 from ..models import ETATS_ORGANISME, History, Organisme, User
+from ..services.search_text import contains
 from ..templating import date_fr, datetime_fr
 from .base import ReadOnlyModelView
 from .labels import field_label, record_noun
@@ -133,11 +134,11 @@ class AuthorFilter(BaseSQLAFilter):
     """The author's name, identifiant or organisme, or the Robot."""
 
     def apply(self, query, value, alias=None):
-        pattern = f"%{value.strip()}%"
+        text = value.strip()  # searched as typed, % and _ included (services/search_text.py)
         people = select(User.id).where(or_(
-            (User.prenom + " " + User.nom).ilike(pattern), User.identifiant.ilike(pattern),
-            User.organismes.any(or_(Organisme.nom_usuel.ilike(pattern), Organisme.raison_sociale.ilike(pattern)))))
-        return query.filter(or_(History.user_id.in_(people), History.actor_label.ilike(pattern)))
+            contains(User.prenom + " " + User.nom, text), contains(User.identifiant, text),
+            User.organismes.any(or_(contains(Organisme.nom_usuel, text), contains(Organisme.raison_sociale, text)))))
+        return query.filter(or_(History.user_id.in_(people), contains(History.actor_label, text)))
 
     def operation(self):
         return "contient"

@@ -8,10 +8,12 @@ size of the base and of the page. Everything is done through the query and SQLAl
 options; the page is rendered by Flask-Admin's own list.html (inside its rows: list_rows.py).
 """
 from flask import g, has_request_context
-from sqlalchemy import Text, func, inspect, select
+from sqlalchemy import Text, Unicode, cast, func, inspect, or_, select
 from sqlalchemy.orm import RelationshipProperty, defaultload, defer, joinedload, load_only, selectinload
 
 from ..extensions import db
+from ..rules import searched_numero
+from ..services.search_text import contains, numero_condition
 
 LOADERS = {"joinedload": joinedload, "selectinload": selectinload}
 
@@ -105,6 +107,32 @@ class ListQueryMixin:
             sort_desc = order[-1][2]
         pk = self._pk_column()
         return query.order_by(pk.desc() if sort_desc else pk.asc()), joins
+
+    # --------------------------------------------------------- search
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """The search box of every list. What the user typed is searched as typed: each word must
+        be contained in one searchable column, `%`, `_` and `\\` included (Flask-Admin's own
+        search reads them as LIKE wildcards, and its leading ^ and = as operators). A text that
+        is exactly one OF_/AF_/SE_ number finds its record by equality instead (the action of a
+        session number: services.search_text.numero_condition), inside the list's scope."""
+        numero = searched_numero(search)
+        condition = numero_condition(self.model, *numero) if numero else None
+        if condition is not None:
+            return (query.filter(condition), None if count_query is None else count_query.filter(condition),
+                    joins, count_joins)
+        for word in search.split():
+            query, joins = self._search_word(query, joins, word)
+            if count_query is not None:
+                count_query, count_joins = self._search_word(count_query, count_joins, word)
+        return query, count_query, joins, count_joins
+
+    def _search_word(self, query, joins, word: str):
+        matches = []
+        for field, path in self._search_fields:
+            query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
+            column = field if alias is None else getattr(alias, field.key)
+            matches.append(contains(cast(column, Unicode), word))
+        return query.filter(or_(*matches)), joins
 
     # --------------------------------------------------------- bounded count
     def bounded_count(self, query, offset: int) -> int:

@@ -26,7 +26,8 @@ from ..models import (
     action_formacode,
     action_nsf,
 )
-from ..rules import parse_numero
+from ..rules import format_numero, parse_numero, searched_numero
+from ..services.search_text import contains, numero_condition
 from ..workflow import Publication
 from .offer_json import Labels, offer_json, organisme_json, session_json
 
@@ -49,6 +50,19 @@ def _certification_codes(code: str) -> list[str]:
     return sorted({code, digits, f"RNCP{digits}", f"RS{digits}"})
 
 
+def _q_condition(text: str):
+    """q: an AF_/SE_/OF_ number finds its offer(s) by equality (a withdrawn, archived session
+    finds nothing); any other text, searched as typed, in the intitulé or the organisme's names."""
+    numero = searched_numero(text)
+    if numero is not None and numero[0] == "SE":
+        return Action.id.in_(select(Session.action_id).where(Session.numero == format_numero(*numero),
+                                                             Session.archivee.is_(False)))
+    if numero is not None:
+        return numero_condition(Action, *numero)
+    return or_(contains(Action.intitule, text), Action.organisme_id.in_(select(Organisme.id).where(
+        or_(contains(Organisme.raison_sociale, text), contains(Organisme.nom_usuel, text)))))
+
+
 def search_query(params: SearchParams):
     """SELECT Action ids of the diffusable actions matching every given filter."""
     session_conditions = [Session.action_id == Action.id, Session.archivee.is_(False)]
@@ -65,11 +79,7 @@ def search_query(params: SearchParams):
     query = select(Action.id, Action.numero).where(Action.publication == Publication.DIFFUSABLE,
                                                    select(Session.id).where(*session_conditions).exists())
     if params.q:
-        text = params.q.lower()  # % and _ are searched literally (autoescape)
-        query = query.where(or_(func.lower(Action.intitule).contains(text, autoescape=True),
-                                Action.organisme_id.in_(select(Organisme.id).where(or_(
-                                    func.lower(Organisme.raison_sociale).contains(text, autoescape=True),
-                                    func.lower(Organisme.nom_usuel).contains(text, autoescape=True))))))
+        query = query.where(_q_condition(params.q))
     if params.formacode:
         query = query.where(select(action_formacode.c.action_id).where(
             action_formacode.c.action_id == Action.id, action_formacode.c.formacode_code == params.formacode).exists())

@@ -34,6 +34,7 @@ from ..rules.accounts import LOCK_AFTER_FAILURES
 from . import lockout, throttle
 from .mail import queue_mail, render_mail
 from .password_policy import check_password
+from .search_text import contains
 
 MAX_FAILED_LOGINS = LOCK_AFTER_FAILURES  # the first lock; rules/accounts.py holds the schedule
 RESET_VALIDITY = timedelta(hours=24)
@@ -344,7 +345,7 @@ def find_users(session: Session, text: str, limit: int = 50) -> list[User]:
         return []
 
     def has(column):
-        return func.lower(column).contains(needle, autoescape=True)
+        return contains(column, needle)
     by_organisme = exists().where(user_organisme.c.user_id == User.id, Organisme.id == user_organisme.c.organisme_id,
                                   or_(has(Organisme.numero), has(Organisme.raison_sociale), has(Organisme.nom_usuel)))
     query = (select(User).where(or_(has(User.identifiant), has(User.nom), has(User.prenom), has(User.email),

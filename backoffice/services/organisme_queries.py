@@ -14,7 +14,8 @@ from sqlalchemy import and_, exists, select, true
 from .. import permissions, rules
 from ..column_limits import typed_key
 from ..models import Action, Certification, Organisme, Programme, action_certification
-from .offer_queries import ORGANISME_LISTS, contains
+from .offer_queries import ORGANISME_LISTS
+from .search_text import contains, numero_condition
 
 # query-string parameter -> criterion
 PARAMS = {
@@ -102,13 +103,25 @@ def _certifiante():
                           Certification.code_rncp.is_not(None))
 
 
+def _nom_condition(nom: str, user):
+    """The Nom box: an OF_ number finds that organisme, an AF_/SE_ number the organisme of that
+    offer (one the user sees); any other text, searched as typed, in its names."""
+    numero = rules.searched_numero(nom)
+    if numero is None:
+        return contains(Organisme.raison_sociale, nom) | contains(Organisme.nom_usuel, nom)
+    if numero[0] == "OF":
+        return numero_condition(Organisme, *numero)
+    return Organisme.id.in_(select(Action.organisme_id).where(numero_condition(Action, *numero),
+                                                              permissions.scope_condition(user, Action)))
+
+
 def criteria_condition(criteria: OrganismeCriteria, user, today=None):
     """The criteria as one condition on Organisme (scope NOT included)."""
     parts = []
     if criteria.identifiant:
         parts.append(Organisme.numero == criteria.identifiant)
     if criteria.nom:
-        parts.append(contains(Organisme.raison_sociale, criteria.nom) | contains(Organisme.nom_usuel, criteria.nom))
+        parts.append(_nom_condition(criteria.nom, user))
     for flag, column in (("formation", Organisme.est_organisme_formation), ("financeur", Organisme.est_financeur),
                          ("mediateur", Organisme.est_mediateur)):
         if getattr(criteria, flag):
