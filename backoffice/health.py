@@ -6,7 +6,7 @@ it tells no secret (no address, no driver message), only states and ages in seco
 - base_de_donnees: a SELECT 1;
 - redis: a PING (« absent » in the embedded mode, without REDIS_URL);
 - planificateur: how long ago the scheduler last showed life: `rq cron`'s own heartbeat in
-  Redis, or in the embedded mode the job_run row that its every pass updates
+  Redis, or in the embedded mode the latest job_run row of its passes (one per pass)
   (catch_up_missed_runs, jobs/embedded.py and `flask run-scheduler`);
 - courriels: how long ago send_outbox last ran (job_run), the e-mails due and those in failure.
 """
@@ -66,7 +66,7 @@ def _last_start(name: str) -> JobRun | None:
                               .order_by(JobRun.started_at.desc()).limit(1)).first()
 
 
-def _scheduler(connection, redis_state: str, database_up: bool, now: datetime) -> dict:
+def scheduler_state(connection, redis_state: str, database_up: bool, now: datetime) -> dict:
     if connection is not None:
         if redis_state != OK:
             return {"statut": UNKNOWN, "source": "rq cron"}
@@ -85,7 +85,7 @@ def _scheduler(connection, redis_state: str, database_up: bool, now: datetime) -
     return {"statut": state, "source": source, "dernier_signe_de_vie_il_y_a_s": age}
 
 
-def _outbox(database_up: bool, now: datetime) -> dict:
+def outbox_state(database_up: bool, now: datetime) -> dict:
     if not database_up:
         return {"statut": UNKNOWN}
     run = _last_start(OUTBOX_JOB)
@@ -118,8 +118,8 @@ def healthz():
             log.warning("santé : Redis ne répond pas (%s)", type(exc).__name__)
             redis = {"statut": DOWN}
     components = {"base_de_donnees": database, "redis": redis,
-                  "planificateur": _scheduler(connection, redis["statut"], database_up, now),
-                  "courriels": _outbox(database_up, now)}
+                  "planificateur": scheduler_state(connection, redis["statut"], database_up, now),
+                  "courriels": outbox_state(database_up, now)}
     if not database_up:
         overall = DOWN
     elif all(c["statut"] in (OK, ABSENT) for c in components.values()):

@@ -15,12 +15,11 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from backoffice.actor import ROBOT, acting_as
@@ -31,6 +30,7 @@ from backoffice.models.listeners import utcnow
 
 log = logging.getLogger("jobs")
 PARIS = ZoneInfo("Europe/Paris")
+RUNS_KEPT = timedelta(days=90)  # job_run rows kept this long (purged by jobs/housekeeping.py)
 
 _app: Flask | None = None
 _app_pid: int | None = None  # the process whose engine pool the app's connections belong to
@@ -112,20 +112,17 @@ def lock_job(session: Session, name: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(name)})
 
 
-def _upsert_run(session: Session, name: str, day: date, now: datetime) -> None:
-    """Insert the (job_name, run_date) row, or restart it if this day already ran."""
-    values = dict(job_name=name, run_date=day, started_at=now, finished_at=None, status="started", details=None)
-    module = postgresql if dialect(session) == "postgresql" else sqlite
-    stmt = module.insert(JobRun.__table__).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["job_name", "run_date"],
-        set_=dict(started_at=now, finished_at=None, status="started"))
-    session.execute(stmt)
+def _start_run(session: Session, name: str, day: date, now: datetime) -> int:
+    """A new job_run row for this run: a day run again keeps the record of its earlier runs."""
+    run = JobRun(job_name=name, run_date=day, started_at=now, finished_at=None, status="started")
+    session.add(run)
+    session.flush()
+    return run.id
 
 
-def _finish_run(session: Session, name: str, day: date, status: str, details: dict | str) -> None:
+def _finish_run(session: Session, run_id: int, status: str, details: dict | str) -> None:
     payload = details if isinstance(details, str) else json.dumps(details, ensure_ascii=False, default=str)
-    session.execute(update(JobRun).where(JobRun.job_name == name, JobRun.run_date == day)
+    session.execute(update(JobRun).where(JobRun.id == run_id)
                     .values(status=status, finished_at=utcnow(), details=payload[:4000])
                     .execution_options(synchronize_session=False))
 
@@ -146,17 +143,17 @@ def run_recorded(name: str, day: date | str | None, work: Callable[[Session, dat
         session = db.session
         session.rollback()  # a clean transaction, whatever the caller left
         now = utcnow()
-        _upsert_run(session, name, day, now)
+        run_id = _start_run(session, name, day, now)
         session.commit()
         try:
             if exclusive:
                 lock_job(session, name)
             result = work(session, day, now)
-            _finish_run(session, name, day, result.get("status", "done"), result)
+            _finish_run(session, run_id, result.get("status", "done"), result)
             session.commit()
         except Exception as exc:
             session.rollback()
-            _finish_run(session, name, day, "failed", f"{type(exc).__name__}: {exc}")
+            _finish_run(session, run_id, "failed", f"{type(exc).__name__}: {exc}")
             session.commit()
             log.exception("job %s du %s en échec", name, day)
             raise
@@ -165,17 +162,26 @@ def run_recorded(name: str, day: date | str | None, work: Callable[[Session, dat
 
 
 def record_run(name: str, details: dict, status: str = "done") -> None:
-    """Record a run that needs no transaction of its own (catch_up_missed_runs)."""
+    """Record a run that needs no transaction of its own (catch_up_missed_runs: its row is the
+    heartbeat of the embedded scheduler, backoffice/health.py)."""
     with app_context():
         session = db.session
         day, now = today(), utcnow()
-        _upsert_run(session, name, day, now)
-        _finish_run(session, name, day, status, details)
+        _finish_run(session, _start_run(session, name, day, now), status, details)
         session.commit()
 
 
 def last_runs(session: Session, names: list[str]) -> dict[str, JobRun]:
     """The most recent job_run row of each job (for monitoring)."""
     latest = {name: session.scalars(select(JobRun).where(JobRun.job_name == name)
-                                    .order_by(JobRun.started_at.desc()).limit(1)).first() for name in names}
+                                    .order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1)).first()
+              for name in names}
     return {name: run for name, run in latest.items() if run is not None}
+
+
+def purge_runs(session: Session, now: datetime) -> int:
+    """Delete the job_run rows older than RUNS_KEPT, except each job's latest (the monitoring's
+    "last run"): the jobs of every minute add a row per run."""
+    latest = select(func.max(JobRun.id)).group_by(JobRun.job_name)
+    return session.execute(delete(JobRun).where(JobRun.started_at < now - RUNS_KEPT, JobRun.id.not_in(latest))
+                           .execution_options(synchronize_session=False)).rowcount

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date, datetime
 
 from croniter import croniter
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import JobRun
@@ -35,25 +35,34 @@ class ScheduledJob:
     takes_day: bool = True
 
 
+def _done_for(name: str, first_day: date, last_day: date) -> bool:
+    """A run of `name` that succeeded for a day between the two, started on or after the first:
+    keyed by the day processed, so that a manual run for another day (`flask run-job --date`),
+    made today or earlier, is not taken for today's."""
+    return db.session.scalar(select(JobRun.id).where(
+        JobRun.job_name == name, JobRun.status == "done", JobRun.run_date.between(first_day, last_day),
+        JobRun.started_at >= runtime.paris_midnight_utc(first_day)).limit(1)) is not None
+
+
 def catch_up_missed_runs(now: datetime | None = None) -> dict:
-    """Run now every daily job whose latest cron slot passed with no successful run since.
+    """Run now every daily job whose latest cron slot passed with no successful run for its day.
 
     What `rq cron` cannot do by itself: after a restart it waits for the next slot. The job run
-    now is today's, whose conditions include every missed day: it catches up once.
+    now is today's, whose conditions include every missed day: it catches up once. Today's run
+    made before the slot (after midnight, by hand) counts: the day is the same.
     """
     now = now or datetime.now().astimezone()
+    today = now.astimezone(runtime.PARIS).date()
     ran = {}
     with runtime.app_context():
         for job in SCHEDULE:
             if job.cron is None:
                 continue
-            slot = croniter(job.cron, now).get_prev(datetime)
-            slot_utc = slot.astimezone(UTC).replace(tzinfo=None)
-            last_done = db.session.scalar(select(func.max(JobRun.started_at))
-                                          .where(JobRun.job_name == job.name, JobRun.status == "done"))
+            slot_day = croniter(job.cron, now).get_prev(datetime).astimezone(runtime.PARIS).date()
+            done = _done_for(job.name, slot_day, today)
             db.session.rollback()
-            if last_done is None or last_done < slot_utc:
-                ran[job.name] = job.func()
+            if not done:
+                ran[job.name] = job.func(today)
         runtime.record_run("catch_up_missed_runs", {"rattrapees": sorted(ran)})
     return ran
 
@@ -66,7 +75,7 @@ SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("inactivate_stale_actions", robot.inactivate_stale_actions, cron="15 3 * * *",
                  label="Inactivation 120 jours après une demande de complétude"),
     ScheduledJob("purge_throttle_events", housekeeping.purge_throttle_events, cron="45 3 * * *",
-                 label="Purge des compteurs anti-abus de plus d'un jour"),
+                 label="Purge des compteurs anti-abus (un jour) et des exécutions de tâches (90 jours)"),
     ScheduledJob("send_outbox", outbox.send_outbox, interval=60, timeout=600, takes_day=False,
                  label="Envoi des courriels en attente"),
     # LHEO uploads made while Redis was down, runs whose worker died (jobs/lheo_import.py)

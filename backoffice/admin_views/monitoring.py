@@ -11,10 +11,11 @@ from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from .. import permissions
+from .. import health, permissions
 from ..column_limits import typed_key
 from ..extensions import db
 from ..models import Outbox
+from ..models.listeners import utcnow
 from ..rules import smtp as smtp_rules
 from ..services import mail as mail_service
 from ..services.queue import enqueue_send_outbox, redis_connection
@@ -55,6 +56,42 @@ def _redis_overview(connection) -> dict:
     return {"queues": queues, "failed": failed, "workers": workers, "schedulers": schedulers}
 
 
+def _age_text(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d}"
+
+
+def _heartbeats(connection, redis_up: bool) -> list[dict]:
+    """The scheduler's heartbeat and the outbox's last run, as /healthz computes them, each
+    with the French alarm of the red banner when older than health.STALE_AFTER (or never)."""
+    now, stale = utcnow(), health.STALE_AFTER.total_seconds()
+    redis_state = health.OK if redis_up else health.DOWN
+    scheduler = health.scheduler_state(connection, redis_state, True, now)
+    outbox = health.outbox_state(True, now)
+    beats = [
+        {"id": "scheduler", "label": f"Dernier signe de vie du planificateur ({scheduler['source']})",
+         "age": scheduler.get("dernier_signe_de_vie_il_y_a_s"), "known": scheduler["statut"] != health.UNKNOWN,
+         "never": "Le planificateur n'a jamais donné signe de vie",
+         "since": "Le planificateur ne donne plus signe de vie depuis {}",
+         "then": "les tâches quotidiennes et l'envoi des courriels ne sont plus lancés. Vérifiez le "
+                 "processus « rq cron » (ou « flask run-scheduler » en mode embarqué)."},
+        {"id": "outbox-run", "label": "Dernier passage de l'envoi des courriels",
+         "age": outbox.get("derniere_execution_il_y_a_s"), "known": True,
+         "never": "L'envoi des courriels n'a jamais tourné",
+         "since": "L'envoi des courriels n'a pas tourné depuis {}",
+         "then": "les courriels attendent dans l'outbox. Vérifiez les workers et le planificateur."}]
+    for beat in beats:
+        age = beat["age"]
+        beat["age_text"] = "jamais" if age is None else f"il y a {_age_text(age)}"
+        beat["late"] = beat["known"] and (age is None or age > stale)
+        lead = beat["never"] if age is None else beat["since"].format(_age_text(age))
+        beat["alarm"] = f"{lead} : {beat['then']}"
+    return beats
+
+
 class MonitoringView(PermissionView):
     """/admin/supervision/: what the jobs did and what waits, for admins only."""
 
@@ -76,12 +113,13 @@ class MonitoringView(PermissionView):
                 redis = _redis_overview(connection)
             except (RedisError, OSError) as exc:
                 redis_error = str(exc)
+        heartbeats = _heartbeats(connection, redis is not None)
         runs = runtime.last_runs(db.session, list(schedule.JOBS))
         waiting = db.session.scalars(select(Outbox).where(Outbox.sent_at.is_(None))
                                      .order_by(Outbox.id.desc()).limit(OUTBOX_SHOWN)).all()
         sent = db.session.scalars(select(Outbox).where(Outbox.sent_at.is_not(None))
                                   .order_by(Outbox.sent_at.desc()).limit(20)).all()
-        return self.render("admin/monitoring.html", redis=redis, redis_error=redis_error,
+        return self.render("admin/monitoring.html", redis=redis, redis_error=redis_error, heartbeats=heartbeats,
                            embedded=connection is None, schedule=schedule.SCHEDULE, runs=runs,
                            counts=outbox_counts(db.session), waiting=waiting, sent=sent,
                            retry_hours=int(smtp_rules.RETRY_FOR.total_seconds() // 3600))
@@ -118,4 +156,20 @@ class MonitoringView(PermissionView):
         enqueue_send_outbox(db.session)
         db.session.commit()
         flash("Le courriel a été remis en file d'envoi.", "success")
+        return redirect(url_for(".index"))
+
+    @expose("/renvoyer-echecs", methods=["POST"])
+    def resend_failed(self):
+        """Every failed e-mail back in the queue at once (after an SMTP outage, say)."""
+        self._require_edit()
+        count = mail_service.resend_failed(db.session)
+        if count:
+            enqueue_send_outbox(db.session)
+        db.session.commit()
+        if count == 0:
+            flash("Aucun courriel en échec à renvoyer.", "info")
+        elif count == 1:
+            flash("Le courriel en échec a été remis en file d'envoi.", "success")
+        else:
+            flash(f"Les {count} courriels en échec ont été remis en file d'envoi.", "success")
         return redirect(url_for(".index"))

@@ -337,3 +337,12 @@ def resend(session: Session, outbox_id: int) -> bool:
         row.attempts = 0
         row.last_error = row.next_attempt_at = row.failed_at = None
     return True
+
+
+def resend_failed(session: Session) -> int:
+    """Put every failed row back in the queue, each as `resend` does (the monitoring's
+    "Renvoyer tous les échecs", e.g. once the SMTP server refuses no more); the count."""
+    rows = session.scalars(select(Outbox).where(FAILED).order_by(Outbox.id)).all()
+    for row in rows:
+        resend(session, row.id)
+    return len(rows)
