@@ -3,6 +3,7 @@ from pathlib import Path
 
 from flask import Flask, redirect, url_for
 from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
@@ -40,6 +41,13 @@ class HomeView(AdminIndexView):
         return self.render("admin/home.html")
 
 
+class ContactLink(MenuLink):
+    """Contactez-nous (auth/contact.py: the team's mailboxes and the contact form), whatever the role."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+
 # French messages missing from Flask-Admin's own catalogue (backoffice/translations/fr/LC_MESSAGES/admin.po)
 TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
 
@@ -73,4 +81,5 @@ def init_admin(app: Flask) -> Admin:
                                   category="Administration"))
     # last, for every logged-in user whatever the role
     admin.add_view(MyAccountView(name="Mon compte", endpoint="mon_compte", url="/admin/compte"))
+    admin.add_link(ContactLink(name="Contactez-nous", endpoint="auth.contact", class_name="menu-contact"))
     return admin

@@ -282,7 +282,7 @@ SESSION_DESCRIPTIONS = {
     "modalite": "Présentiel, mixte ou entièrement à distance (FOAD).",
     "dispositif": "Par exemple « contrat d'apprentissage », « contrat de professionnalisation ».",
     "duree_cycle": "Apprentissage : durée du cycle en années.",
-    "annees_apprentissage": "Apprentissage : années concernées (1 à 5), séparées par des virgules.",
+    "annees_apprentissage": "Apprentissage : années concernées (1 à 5), à cocher.",
     "niveau_bac": "Apprentissage : formation pré-bac ou post-bac.",
     "rythme": "Apprentissage : rythme de l'alternance, par exemple « 2 jours / 3 jours ».",
     "unites_centre": "Apprentissage : unités de temps en centre dans le cycle d'alternance.",

@@ -1,9 +1,10 @@
-"""Contactez-nous: the public contact form (services/contact.py routes the message)."""
+"""Contactez-nous: the team's mailboxes (config TEAM_MAILBOXES) and the contact form, public and in every
+logged-in user's menu (admin_views/__init__.py); services/contact.py routes the message."""
 from flask import current_app, render_template
 from flask_login import current_user
 
 from ..extensions import db
-from ..services.contact import send_contact_message
+from ..services.contact import TOPICS, send_contact_message
 from . import bp
 from .forms import ContactForm
 from .views import client_ip
@@ -26,4 +27,6 @@ def contact():
             current_user.identifiant if current_user.is_authenticated else None)
         if refusal is None:
             return render_template("auth/message.html", title="Message envoyé", message=SENT)
-    return render_template("auth/contact.html", form=form, refusal=refusal)
+    mailboxes = current_app.config["TEAM_MAILBOXES"]
+    shown = [(label, mailboxes[topic]) for topic, label in TOPICS.items() if mailboxes.get(topic)]
+    return render_template("auth/contact.html", form=form, refusal=refusal, mailboxes=shown)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -19,7 +19,7 @@ class History(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entity: Mapped[str] = mapped_column(String(30))
     entity_key: Mapped[str] = mapped_column(String(40))
-    numero: Mapped[str | None] = mapped_column(String(60))
+    numero: Mapped[str | None] = mapped_column(String(60), index=True)  # ix_history_numero (schema.sql)
     op: Mapped[str] = mapped_column(String(10))
     field: Mapped[str | None] = mapped_column(String(60))
     old_value: Mapped[str | None] = mapped_column(Text)
@@ -53,7 +53,10 @@ class Outbox(db.Model):
 
 
 class JobRun(db.Model):
+    """One row per run (schema.sql): run_date is the day processed, the catch-up's key."""
     __tablename__ = "job_run"
+    __table_args__ = (Index("ix_job_run_day", "job_name", "run_date"),
+                      Index("ix_job_run_started", "job_name", "started_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_name: Mapped[str] = mapped_column(String(60))

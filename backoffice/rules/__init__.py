@@ -51,6 +51,7 @@ from .identifiers import (
                           validate_nda,
                           validate_siret,
                           validate_uai,
+                          validated_identity_problems,
 )
 from .locks import CONTRACTUAL_FIELDS, locked_fields, locked_violations, parse_lock_policy
 from .offer import (
@@ -94,6 +95,7 @@ from .robot import (
                           latest_end_reminded_by,
                           reminder_date,
 )
+from .search_text import LIKE_ESCAPE, contains_pattern, escape_like, searched_numero
 from .validation import (
                           DATE_MAX_YEAR,
                           DATE_MIN_YEAR,
@@ -114,6 +116,7 @@ __all__ = [
     "own_account_problems", "CommuneMatch", "clean_code_postal", "is_cedex", "is_france", "match_commune",
     "town_key", "NUMERO_PREFIX", "UAI_LETTERS", "format_numero", "normalize_siret",
     "normalize_uai", "parse_numero", "uai_letter", "validate_nda", "validate_siret", "validate_uai",
+    "validated_identity_problems",
     "CONTRACTUAL_FIELDS", "locked_fields", "locked_violations", "parse_lock_policy", "ACCOMPAGNEMENT_MANDATORY",
     "ACTION_MANDATORY", "SESSION_MANDATORY", "URL_MAX", "find_doublon", "is_cpf", "missing_fields",
     "normalize_title", "title_warning", "validate_url", "CARIF_OREF_MAP_URL", "IDF_DEPARTEMENTS",
@@ -129,4 +132,5 @@ __all__ = [
     "DATE_MAX_YEAR", "DATE_MIN_YEAR", "DATE_RANGE_MESSAGE", "REQUIRED_MESSAGE", "UNKNOWN_CHOICE_MESSAGE",
     "check_hours_sum", "date_in_range", "foreign_row_ids", "module_parent_problem", "required_text", "unknown_values",
     "JUSTIFICATIF_MAX_TEXT", "JUSTIFICATIF_TOO_BIG",
+    "LIKE_ESCAPE", "contains_pattern", "escape_like", "searched_numero",
 ]

@@ -86,3 +86,18 @@ def validate_uai(value) -> str | None:
     if letter != uai_letter(digits):
         return "Le numéro UAI n'est pas valide (lettre de contrôle)."
     return None
+
+
+SIRET_KEPT = "Le SIRET est obligatoire pour un organisme validé : il ne peut pas être laissé vide."
+NDA_KEPT = ("Le numéro de déclaration d'activité est obligatoire pour un organisme validé : il ne peut pas "
+            "être laissé vide.")
+
+
+def validated_identity_problems(validated: bool, siret, nda) -> list[tuple[str, str]]:
+    """(field, message) for each of SIRET and NDA left blank on an organisme the CARIF validated:
+    partners receive both with its offers (export/lheo.py), so once validated neither may be blanked.
+    A brouillon (pré-inscription, import) may still lack them; their format is validate_siret's and
+    validate_nda's."""
+    if not validated:
+        return []
+    return ([("siret", SIRET_KEPT)] if not compact(siret) else []) + ([("nda", NDA_KEPT)] if not compact(nda) else [])

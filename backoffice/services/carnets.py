@@ -33,6 +33,7 @@ from . import communes, organisme_publication
 from .action_facts import old_value
 from .actions import ServiceError, apply_save, check_allowed, intent
 from .concurrency import lost_race_refused
+from .organisme_identity import identity_problems
 
 ADDRESS_LINKS = ("lieu", "adresse_inscription", "adresse_information")
 MAX_LISTED = 10
@@ -315,6 +316,7 @@ def save_organisme_fiche(db: DbSession, user, organisme: Organisme,
     if organisme.site_internet and rules.validate_url(organisme.site_internet):
         # partners receive it (LHEO <web>): a javascript: or data: address is refused here
         plan.errors.append(("site_internet", rules.validate_url(organisme.site_internet)))
+    plan.errors += identity_problems(organisme)  # a validated organisme keeps its SIRET and NDA
     for at, rows, check in (("adresses", organisme.adresses, _plan_adresse),
                             ("contacts", organisme.contacts, _plan_contact)):
         for row in rows:

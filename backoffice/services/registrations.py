@@ -23,6 +23,7 @@ from ..models.listeners import utcnow
 from . import communes, justificatifs, organisme_publication, throttle
 from .accounts import AccountSettings, issue_token, record_acte
 from .mail import queue_mail, render_mail
+from .organisme_identity import identity_problems
 
 # Who is written as "Dernier utilisateur" of a pré-inscription: the organisme itself.
 REGISTRANT = Actor(None, "Organisme de formation")
@@ -177,6 +178,9 @@ def validate_registration(session: Session, organisme: Organisme, settings: Acco
     """Organisme validé, its waiting users activated and e-mailed an activation link. Commits."""
     if organisme.etat != EtatOrganisme.BROUILLON:
         return False, ALREADY_DECIDED
+    if missing := identity_problems(organisme, validating=True):  # blanked on its fiche while a brouillon
+        return False, ("L'organisme ne peut pas encore être validé. " + " ".join(m for _f, m in missing)
+                       + " Complétez sa fiche, puis validez-le.")
     organisme.etat = EtatOrganisme.VALIDE
     organisme_publication.publish(organisme)  # what partners will see of it, checked now
     users = pending_users(session, organisme)
