@@ -56,6 +56,9 @@ def create_app(config=None) -> Flask:
     from .auth import bp as auth_bp
     app.register_blueprint(auth_bp)
 
+    from .help import bp as help_bp  # /aide/: the help pages
+    app.register_blueprint(help_bp)
+
     from .admin_views import init_admin
     init_admin(app)
 

@@ -30,6 +30,8 @@ SKIPPED_ENDPOINTS = {"static", "admin.static", "auth.logout"}
 PUBLIC_ENDPOINTS = {"auth.root", "auth.login", "auth.register", "auth.forgot_password", "auth.set_password",
                     "auth.confirm_email",  # an e-mailed link: its token is the credential, like set_password
                     "auth.contact",
+                    # « Comment s'inscrire ? »: help for a visitor with no account yet (fixed text, no record)
+                    "help.registration",
                     # the partner API: open to anyone, diffusable offer only (the victim's is not diffusable)
                     "api.offres", "api.session", "api.not_found",
                     # the probe of the proxy and the orchestrator: component states, no record, no secret

@@ -48,6 +48,13 @@ class ContactLink(MenuLink):
         return current_user.is_authenticated
 
 
+class HelpLink(MenuLink):
+    """Aide (backoffice/help/: the help pages and their search), whatever the role."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+
 # French messages missing from Flask-Admin's own catalogue (backoffice/translations/fr/LC_MESSAGES/admin.po)
 TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
 
@@ -81,5 +88,6 @@ def init_admin(app: Flask) -> Admin:
                                   category="Administration"))
     # last, for every logged-in user whatever the role
     admin.add_view(MyAccountView(name="Mon compte", endpoint="mon_compte", url="/admin/compte"))
+    admin.add_link(HelpLink(name="Aide", endpoint="help.index", class_name="menu-aide"))
     admin.add_link(ContactLink(name="Contactez-nous", endpoint="auth.contact", class_name="menu-contact"))
     return admin
