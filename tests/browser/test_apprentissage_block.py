@@ -7,18 +7,10 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import Dispositif
-from tests.factories import TEST_PASSWORD
+from tests.browser.steps import log_in, pick
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 
-
-def _pick(page, field_id: str, text: str):
-    """Choose in a select2 picker."""
-    page.click(f"#s2id_{field_id}")
-    page.keyboard.type(text)
-    option = page.locator(".select2-result-label", has_text=text).first
-    option.wait_for()
-    option.click()
 
 
 def test_every_apprenticeship_year_can_be_ticked(page, live_server, make, unique, artifacts):
@@ -29,16 +21,12 @@ def test_every_apprenticeship_year_can_be_ticked(page, live_server, make, unique
     assert dispositif is not None, "the seeded referential has an apprenticeship dispositif"
     page.set_viewport_size({"width": 1366, "height": 768})
     page.set_default_timeout(15000)
-    page.goto(live_server + "/connexion")
-    page.fill("#identifiant", user.identifiant)
-    page.fill("#password", TEST_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    log_in(page, user.identifiant)
 
     page.goto(f"{live_server}/admin/sessions/new/?action_id={action.id}")
     block = page.locator("fieldset[data-apprentissage]")
     expect(block).to_be_hidden()  # no apprenticeship dispositif chosen yet
-    _pick(page, "dispositif", dispositif.libelle)
+    pick(page, "dispositif", dispositif.libelle)
     expect(block).to_be_visible()
     boxes = block.locator("input[type=checkbox][name=annees_apprentissage]")
     expect(boxes).to_have_count(5)

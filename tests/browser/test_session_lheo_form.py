@@ -12,18 +12,10 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import Dispositif
 from backoffice.models import Session as FormationSession
-from tests.factories import TEST_PASSWORD
+from tests.browser.steps import log_in, pick
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 
-
-def _pick(page, field_id: str, text: str):
-    """Choose in a select2 picker (an ajax one searches as the user types)."""
-    page.click(f"#s2id_{field_id}")
-    page.keyboard.type(text)
-    option = page.locator(".select2-result-label", has_text=text).first
-    option.wait_for()
-    option.click()
 
 
 def test_session_form_partial_dates_carnet_address_and_funder_rows(page, live_server, make, unique, artifacts):
@@ -36,24 +28,20 @@ def test_session_form_partial_dates_carnet_address_and_funder_rows(page, live_se
     user = make.user("organisme", organismes=[organisme], identifiant=f"ofsess{unique}")
     dispositif = db.session.scalars(select(Dispositif).where(Dispositif.apprentissage.is_(False))).first()
     page.set_default_timeout(15000)
-    page.goto(live_server + "/connexion")
-    page.fill("#identifiant", user.identifiant)
-    page.fill("#password", TEST_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    log_in(page, user.identifiant)
 
     page.goto(f"{live_server}/admin/sessions/new/?action_id={action.id}")
     page.fill("#date_debut", "09/2027")
     page.fill("#date_fin", "30/06/2028")
     page.fill("#duree_totale", "600")
-    _pick(page, "lieu", f"Site {unique}")
-    _pick(page, "adresse_inscription", f"Inscriptions {unique}")
-    _pick(page, "dispositif", dispositif.libelle)
+    pick(page, "lieu", f"Site {unique}")
+    pick(page, "adresse_inscription", f"Inscriptions {unique}")
+    pick(page, "dispositif", dispositif.libelle)
     page.fill("#rythme_formation", "Temps plein")
     page.fill("#prix_total_ttc", "-10")
     for row, (financeur, places) in enumerate((("Conseil régional", "10"), ("Pôle emploi", "4"))):
         page.click("#financeurs-button")
-        _pick(page, f"financeurs-{row}-financeur", financeur)
+        pick(page, f"financeurs-{row}-financeur", financeur)
         page.fill(f"#financeurs-{row}-nb_places", places)
     page.screenshot(path=str(artifacts / "01-saisie.png"), full_page=True)
     with page.expect_navigation():
@@ -89,16 +77,12 @@ def test_action_fiche_lheo_blocks_and_conventionnement(page, live_server, make, 
     action = make.action(organisme, conventionnee=True, programme=programme)
     user = make.user("organisme", organismes=[organisme], identifiant=f"offiche{unique}")
     page.set_default_timeout(15000)
-    page.goto(live_server + "/connexion")
-    page.fill("#identifiant", user.identifiant)
-    page.fill("#password", TEST_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    log_in(page, user.identifiant)
     page.goto(f"{live_server}/admin/actions/edit/?id={action.id}")
     expect(page.locator("#conventionnement")).to_contain_text(f"Programme {unique}")
     expect(page.locator("#champs-verrouilles")).to_have_text("Date de début")
-    _pick(page, "publics", "80006 - Demandeur d'emploi")
-    _pick(page, "romes", "G1602")
+    pick(page, "publics", "80006 - Demandeur d'emploi")
+    pick(page, "romes", "G1602")
     page.fill("#url_formation", "https://www.greta-95.fr/cap-cuisine")
     page.screenshot(path=str(artifacts / "01-fiche.png"), full_page=True)
     with page.expect_navigation():

@@ -14,19 +14,10 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import Dispositif, Session
-from tests.factories import TEST_PASSWORD
+from tests.browser.steps import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 
-
-def log_in(page, identifiant: str):
-    """The login form, as a user fills it."""
-    page.goto("/connexion")
-    page.fill("#identifiant", identifiant)
-    page.fill("#password", TEST_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    expect(page.locator("#current-user")).to_be_visible()
 
 
 def click_and_wait(page, selector: str):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from backoffice import workflow as W
 from backoffice.extensions import db
 from backoffice.models import Action
-from tests.factories import TEST_PASSWORD
+from tests.browser.steps import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 
@@ -30,13 +30,6 @@ class Dialogs:
         else:
             dialog.dismiss()
 
-
-def log_in(page, identifiant: str):
-    page.goto("/connexion")
-    page.fill("#identifiant", identifiant)
-    page.fill("#password", TEST_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
 
 
 def click_and_wait(page, selector: str):
