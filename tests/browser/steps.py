@@ -21,3 +21,9 @@ def pick(page, field_id: str, text: str) -> None:
     option = page.locator(".select2-result-label", has_text=text).first
     option.wait_for()
     option.click()
+    # a multiple picker may keep its list open after the choice, its mask over the page catching the
+    # next click: closed as a user would, with Escape
+    mask = page.locator("#select2-drop-mask")
+    if mask.is_visible():
+        page.keyboard.press("Escape")
+    expect(mask).to_be_hidden()
