@@ -16,7 +16,8 @@ PORT=${PORT:-5000}
 export BASE_URL=${BASE_URL:-http://127.0.0.1:$PORT}
 # no Redis here: the web process itself runs the daily jobs and sends the outbox every minute
 export JOBS_IN_PROCESS=1
-.venv/bin/flask init-db --if-empty
+# creates the base, or brings an existing one to this code's structure; nothing to do the second time
+.venv/bin/flask db upgrade
 .venv/bin/flask seed-demo
 echo
 echo "DOKELIO Île-de-France : http://127.0.0.1:$PORT/  (Ctrl+C pour arrêter)"

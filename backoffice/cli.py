@@ -3,25 +3,20 @@ import sys
 
 import click
 from flask import Flask
-from sqlalchemy import inspect
 
 from .actor import SYSTEM, acting_as
-from .db_schema import create_schema
 from .extensions import db
+from .migrations.cli import register as register_db_commands
+from .migrations.cli import run_upgrade
 
 
 def register_cli(app: Flask) -> None:
     @app.cli.command("init-db")
-    @click.option("--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà des tables.")
+    @click.option("--if-empty", is_flag=True, help="Accepté pour les anciens scripts : la commande ne touche "
+                  "jamais une base à jour.")
     def init_db(if_empty: bool):
-        """Crée les tables à partir de schema.sql."""
-        if inspect(db.engine).get_table_names():
-            if if_empty:
-                click.echo("La base existe déjà : rien à créer.")
-                return
-            raise click.ClickException("La base contient déjà des tables : utilisez une base vide.")
-        create_schema(db.engine)
-        click.echo(f"Base créée ({db.engine.url.render_as_string(hide_password=True)}).")
+        """Crée ou met à jour la base (comme « flask db upgrade »)."""
+        run_upgrade()
 
     @app.cli.command("seed")
     def seed():
@@ -62,6 +57,7 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Le compte {user.identifiant} ({user.prenom} {user.nom}) est débloqué : "
                    "il peut de nouveau se connecter.")
 
+    register_db_commands(app)  # flask db upgrade | current | stamp | history | revision | downgrade
     _register_production_commands(app)
     __import__("jobs.cli").cli.register(app)  # run-job, send-mail, worker-info, run-scheduler
     __import__("backoffice.export.cli").export.cli.register(app)  # lheo-export, lheo-import

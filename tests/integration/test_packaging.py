@@ -15,7 +15,8 @@ BIN = Path(sys.executable).parent
 
 @pytest.mark.slow
 def test_the_wheel_holds_what_the_app_reads_and_starts_outside_the_repository(tmp_path):
-    """Built, unpacked elsewhere, imported from there: `flask --app wsgi --help` lists our commands."""
+    """Built, unpacked elsewhere, imported from there: `flask --app wsgi --help` lists our commands and
+    `flask db upgrade` creates a base from the wheel's migrations."""
     # setuptools writes build/ and *.egg-info next to the sources: build from a copy so the checkout
     # (and the tests running beside this one) never see them.
     source = tmp_path / "source"
@@ -28,7 +29,9 @@ def test_the_wheel_holds_what_the_app_reads_and_starts_outside_the_repository(tm
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("wsgi.py", "backoffice/schema.sql", "backoffice/export/xsd/lheo.xsd",
                    "backoffice/templates/admin/action_fiche.html", "backoffice/static/backoffice.css",
-                   "backoffice/services/common_passwords.txt", "seeds/data/communes.csv", "jobs/robot.py"):
+                   "backoffice/services/common_passwords.txt", "seeds/data/communes.csv", "jobs/robot.py",
+                   "backoffice/migrations/env.py", "backoffice/migrations/script.py.mako",
+                   "backoffice/migrations/versions/0001_baseline.py", "backoffice/migrations/versions/0001_baseline.sql"):
         assert needed in names, needed
     assert not any(name.startswith(("tests/", "bench/")) for name in names)
     target = tmp_path / "installed"
@@ -43,3 +46,8 @@ def test_the_wheel_holds_what_the_app_reads_and_starts_outside_the_repository(tm
     where = subprocess.run([str(BIN / "python"), "-c", "import backoffice, sys; print(backoffice.__file__)"],
                            capture_output=True, text=True, cwd=elsewhere, env=env)
     assert where.stdout.startswith(str(target)), where.stdout
+    # the revisions run from the wheel: a new base outside the repository
+    env["DATABASE_URL"] = f"sqlite:///{elsewhere / 'base.sqlite'}"
+    created = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], capture_output=True, text=True,
+                             cwd=elsewhere, env=env)
+    assert created.returncode == 0 and "Base créée" in created.stdout, created.stdout + created.stderr[-2000:]
