@@ -3,6 +3,7 @@ from flask import Flask, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import error_reporting
 from .actor import ANONYMOUS, Actor, reset_actor, set_actor
 from .config import _dev_secret_key, checking_config, config_from_env, refuse_unsafe
 from .db_schema import enable_sqlite_foreign_keys
@@ -25,6 +26,7 @@ def create_app(config=None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     refuse_unsafe(app.config)  # production without PostgreSQL, Redis, SMTP, its public address or a long key
+    error_reporting.init(app.config)  # SENTRY_DSN set: errors of requests and jobs sent to Sentry
     if not app.config.get("SECRET_KEY"):
         if not app.config.get("REQUIRE_SECRET_KEY"):
             app.config["SECRET_KEY"] = _dev_secret_key()

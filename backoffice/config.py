@@ -71,6 +71,9 @@ class Config:
     # the upload screen's own limit (every other request keeps MAX_CONTENT_LENGTH)
     LHEO_IMPORT_MAX_BYTES = int(os.environ.get("LHEO_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # Optional error reporting (error_reporting.py): unset, sentry_sdk is not even imported
+    SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
+    SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT") or None  # default: BACKOFFICE_ENV
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     FLASK_ADMIN_FLUID_LAYOUT = True

@@ -5,10 +5,13 @@ it tells no secret (no address, no driver message), only states and ages in seco
 
 - base_de_donnees: a SELECT 1;
 - redis: a PING (« absent » in the embedded mode, without REDIS_URL);
-- planificateur: how long ago the scheduler last showed life: `rq cron`'s own heartbeat in
-  Redis, or in the embedded mode the latest job_run row of its passes (one per pass)
-  (catch_up_missed_runs, jobs/embedded.py and `flask run-scheduler`);
-- courriels: how long ago send_outbox last ran (job_run), the e-mails due and those in failure.
+- planificateur: how long ago the scheduler last showed life: its heartbeat in RQ's registry
+  of cron schedulers (`flask run-scheduler`, jobs/scheduler.py, or `rq cron`), or in the
+  embedded mode the latest job_run row of its passes (one per pass) (catch_up_missed_runs,
+  jobs/embedded.py and `flask run-scheduler`);
+- courriels: how long ago send_outbox last ran (job_run), the e-mails due and those in failure;
+- workers: the RQ workers whose last heartbeat is recent enough (services/queue.py,
+  worker_states), and those that stopped answering (« absent » in the embedded mode).
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from .extensions import db
 from .models import JobRun, Outbox
 from .models.listeners import utcnow
 from .services import mail as mail_service
-from .services.queue import redis_connection
+from .services.queue import redis_connection, worker_states
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -102,6 +105,19 @@ def outbox_state(database_up: bool, now: datetime) -> dict:
             "derniere_execution": run.status if run else None, "a_envoyer": waiting, "en_echec": failed}
 
 
+def workers_state(connection, redis_state: str) -> dict:
+    if connection is None:
+        return {"statut": ABSENT}
+    if redis_state != OK:
+        return {"statut": UNKNOWN}
+    try:
+        workers = worker_states(connection)
+    except (RedisError, OSError):
+        return {"statut": UNKNOWN}
+    alive = sum(1 for worker in workers if worker["alive"])
+    return {"statut": OK if alive else DOWN, "actifs": alive, "ne_repondent_plus": len(workers) - alive}
+
+
 @bp.get("/healthz")
 def healthz():
     now = utcnow()
@@ -119,7 +135,8 @@ def healthz():
             redis = {"statut": DOWN}
     components = {"base_de_donnees": database, "redis": redis,
                   "planificateur": scheduler_state(connection, redis["statut"], database_up, now),
-                  "courriels": outbox_state(database_up, now)}
+                  "courriels": outbox_state(database_up, now),
+                  "workers": workers_state(connection, redis["statut"])}
     if not database_up:
         overall = DOWN
     elif all(c["statut"] in (OK, ABSENT) for c in components.values()):

@@ -1,5 +1,6 @@
 """Operator commands for the jobs: `flask run-job`, `flask send-mail`, `flask worker-info`,
-`flask run-scheduler` (the schedule in process, for the embedded mode without Redis)."""
+`flask run-scheduler` (with REDIS_URL: the one scheduler process, jobs/scheduler.py; without:
+the schedule run in process, for the embedded mode)."""
 from __future__ import annotations
 
 import json
@@ -32,11 +33,11 @@ def outbox_counts(session) -> dict[str, int]:
 
 def _redis_info(url: str) -> None:
     from redis.exceptions import RedisError
-    from rq import Queue, Worker
+    from rq import Queue
     from rq.cron import CronScheduler
     from rq.registry import FailedJobRegistry, StartedJobRegistry
 
-    from backoffice.services.queue import redis_connection
+    from backoffice.services.queue import redis_connection, worker_states
 
     connection = redis_connection(url)
     try:
@@ -48,12 +49,14 @@ def _redis_info(url: str) -> None:
             click.echo(f"  file {queue.name} : {queue.count} en attente, "
                        f"{StartedJobRegistry(queue=queue).count} en cours, "
                        f"{FailedJobRegistry(queue=queue).count} en échec")
-        workers = Worker.all(connection=connection)
-        click.echo(f"  workers : {len(workers)}")
+        workers = worker_states(connection)
+        click.echo(f"  workers actifs : {sum(1 for w in workers if w['alive'])}")
         for worker in workers:
-            click.echo(f"    {worker.name} ({worker.get_state()}) files {', '.join(worker.queue_names())}")
+            state = worker["state"] if worker["alive"] else "arrêté / ne répond plus"
+            click.echo(f"    {worker['name']} ({state}, dernier signe de vie il y a {worker['age']} s) "
+                       f"files {worker['queues']}")
         schedulers = CronScheduler.all(connection)
-        click.echo(f"  planificateurs rq cron : {len(schedulers)}")
+        click.echo(f"  planificateurs : {len(schedulers)}")
     except (RedisError, OSError) as exc:
         click.echo(f"Redis injoignable : {exc}")
 
@@ -106,10 +109,17 @@ def register(app: Flask) -> None:
             click.echo(f"  {job.name:<26} {job.cron or f'toutes les {job.interval} s':<18} {state}")
 
     @app.cli.command("run-scheduler")
-    @click.option("--once", is_flag=True, help="Un seul passage puis sortie.")
-    @click.option("--interval", type=int, default=60, show_default=True, help="Secondes entre deux passages.")
+    @click.option("--once", is_flag=True, help="Mode embarqué : un seul passage puis sortie.")
+    @click.option("--interval", type=int, default=60, show_default=True,
+                  help="Mode embarqué : secondes entre deux passages.")
     def run_scheduler(once: bool, interval: int):
-        """Le planificateur sans Redis : tâches quotidiennes manquées + envoi des courriels."""
+        """Le planificateur (un seul processus) : avec REDIS_URL, met en file les tâches du Robot et l'envoi
+        des courriels et survit à une coupure de Redis ; sans Redis, les exécute lui-même."""
+        url = current_app.config.get("REDIS_URL")
+        if url and not once:
+            from . import scheduler
+            scheduler.run(url)
+            return
         from .outbox import send_outbox
         while True:
             _echo_result(f"{date.today()} rattrapage", schedule.catch_up_missed_runs())

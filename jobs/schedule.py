@@ -1,9 +1,10 @@
-"""The schedule, as data: what runs when. Read by jobs/cron_config.py (`rq cron`), by
-`flask run-scheduler` (embedded mode, no Redis), by `flask run-job` and by the monitoring.
+"""The schedule, as data: what runs when. Read by jobs/scheduler.py (`flask run-scheduler` with
+Redis; `rq cron jobs/cron_config.py` too), by `flask run-scheduler` in the embedded mode (no
+Redis), by `flask run-job` and by the monitoring.
 
 Cron strings are in the machine's local time (that is how `rq cron` reads them); the jobs
 themselves work on the Paris date. The daily jobs are idempotent and catch up ("due on or
-before today"), so a missed slot only delays work; `catch_up_missed_runs` (fired by `rq cron`
+before today"), so a missed slot only delays work; `catch_up_missed_runs` (fired by the scheduler
 at start-up, then hourly) runs at once any daily job whose last slot passed without a run.
 """
 from __future__ import annotations

@@ -18,17 +18,19 @@ from ..models import Outbox
 from ..models.listeners import utcnow
 from ..rules import smtp as smtp_rules
 from ..services import mail as mail_service
-from ..services.queue import enqueue_send_outbox, redis_connection
+from ..services.queue import enqueue_send_outbox, redis_connection, worker_states
 from .permission_view import PermissionView
 
 log = logging.getLogger(__name__)
 FAILED_SHOWN = 50
 OUTBOX_SHOWN = 50
+WORKER_STATES = {"idle": "en attente de tâches", "busy": "occupé", "started": "démarrage",
+                 "suspended": "suspendu"}
 
 
 def _redis_overview(connection) -> dict:
     """Queues, their registries, workers and failed jobs; raises RedisError when unreachable."""
-    from rq import Queue, Worker
+    from rq import Queue
     from rq.cron import CronScheduler
     from rq.job import Job
     from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
@@ -50,8 +52,11 @@ def _redis_overview(connection) -> dict:
             failed.append({"id": job.id, "queue": queue.name, "func": job.func_name,
                            "args": ", ".join(map(repr, job.args or ())), "ended_at": job.ended_at,
                            "error": exc[-1] if exc else ""})
-    workers = [{"name": w.name, "state": w.get_state(), "queues": ", ".join(w.queue_names())}
-               for w in Worker.all(connection=connection)]
+    workers = worker_states(connection)
+    for worker in workers:
+        worker["label"] = (WORKER_STATES.get(worker["state"], worker["state"]) if worker["alive"] else
+                           "arrêté / ne répond plus" + (f" depuis {_age_text(worker['age'])}"
+                                                        if worker["age"] is not None else ""))
     schedulers = [s.name for s in CronScheduler.all(connection)]
     return {"queues": queues, "failed": failed, "workers": workers, "schedulers": schedulers}
 
@@ -77,7 +82,7 @@ def _heartbeats(connection, redis_up: bool) -> list[dict]:
          "never": "Le planificateur n'a jamais donné signe de vie",
          "since": "Le planificateur ne donne plus signe de vie depuis {}",
          "then": "les tâches quotidiennes et l'envoi des courriels ne sont plus lancés. Vérifiez le "
-                 "processus « rq cron » (ou « flask run-scheduler » en mode embarqué)."},
+                 "processus « flask run-scheduler » (service dokelio-scheduler) et Redis."},
         {"id": "outbox-run", "label": "Dernier passage de l'envoi des courriels",
          "age": outbox.get("derniere_execution_il_y_a_s"), "known": True,
          "never": "L'envoi des courriels n'a jamais tourné",

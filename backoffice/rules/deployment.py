@@ -173,7 +173,7 @@ def refusal_message(found: Problems) -> str:
 # ------------------------------------------------------------------ showing a configuration
 
 MASK = "***"
-_SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|(^|_)KEY$|API_KEYS?$", re.IGNORECASE)
+_SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|DSN|(^|_)KEY$|API_KEYS?$", re.IGNORECASE)
 _URL_WITH_USER = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>.*)@(?P<rest>[^@]*)$", re.DOTALL)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from flask import current_app, has_app_context
 from redis import Redis
@@ -26,6 +27,10 @@ _PENDING = "backoffice_enqueue_after_commit"
 SEND_OUTBOX = "jobs.outbox.send_outbox"
 # A Redis that does not answer must not hold a user's request for long.
 REDIS_TIMEOUTS = dict(socket_connect_timeout=2, socket_timeout=5)
+# The longest time between two heartbeats of a worker, written in its Redis hash by
+# jobs.worker.AppWorker; a plain `rq worker` (no such field) beats once per blocking wait.
+HEARTBEAT_FIELD = "heartbeat_interval"
+RQ_DEFAULT_HEARTBEAT = 405  # rq's DEFAULT_WORKER_TTL (420) - 15
 
 
 def redis_connection(url: str | None = None) -> Redis | None:
@@ -102,3 +107,28 @@ def _install() -> None:
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+
+
+def silent_after(interval: int) -> int:
+    """Seconds without a heartbeat after which a worker whose beats come every `interval`
+    seconds is judged gone (killed, machine down): one interval and a margin for a slow beat."""
+    return interval + max(5, interval // 2)
+
+
+def worker_states(connection, now: datetime | None = None) -> list[dict]:
+    """The workers Redis knows, each judged alive or not from the age of its last heartbeat: a
+    killed worker keeps its hash (and its last state, « busy ») until the hash expires, minutes
+    later. Raises RedisError when Redis does not answer."""
+    from rq import Worker
+
+    now = now or datetime.now(UTC)
+    states = []
+    for worker in Worker.all(connection=connection):
+        raw = connection.hget(worker.key, HEARTBEAT_FIELD)
+        interval = int(raw) if raw and raw.isdigit() else RQ_DEFAULT_HEARTBEAT
+        beat = worker.last_heartbeat
+        age = None if beat is None else max(0, int((now - beat.replace(tzinfo=beat.tzinfo or UTC)).total_seconds()))
+        states.append({"name": worker.name, "state": worker.get_state(), "queues": ", ".join(worker.queue_names()),
+                       "job": worker.get_current_job_id(), "age": age,
+                       "alive": age is not None and age <= silent_after(interval)})
+    return sorted(states, key=lambda s: (not s["alive"], s["name"]))

@@ -142,9 +142,54 @@ def worker_env(database_url: str, redis_url: str | None, tmp_path: Path, smtp_po
     return env
 
 
-def worker_command(redis_url: str, burst: bool = True) -> list[str]:
+def worker_command(redis_url: str, burst: bool = True, *options: str, queue: str = "default") -> list[str]:
     return [str(VENV_BIN / "rq"), "worker", *(["--burst"] if burst else []), "--url", redis_url,
-            "--path", str(ROOT), "-w", "jobs.worker.AppWorker", "--logging_level", "WARNING", "default"]
+            "--path", str(ROOT), "-w", "jobs.worker.AppWorker", "--logging_level", "WARNING", *options, queue]
+
+
+def quick_beats(heartbeat_seconds: int = 2) -> tuple[str, ...]:
+    """Options of a worker that beats every `heartbeat_seconds`, idle or busy (jobs/worker.py)."""
+    return ("--worker-ttl", str(heartbeat_seconds + 15), "--job-monitoring-interval", str(heartbeat_seconds))
+
+
+def scheduler_command() -> list[str]:
+    """The production scheduler (jobs/scheduler.py), as docs/deploy/dokelio-scheduler.service runs it."""
+    return [str(VENV_BIN / "flask"), "--app", "wsgi", "run-scheduler"]
+
+
+def start_process(command: list[str], env: dict, log: Path) -> subprocess.Popen:
+    """A long-running process (worker, scheduler) writing its output to `log`."""
+    with open(log, "ab") as out:
+        return subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def end_process(process: subprocess.Popen) -> int | None:
+    """SIGTERM, then SIGKILL of what is left of its group after 20 s; its exit code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            return process.wait(20)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(10)
+    return process.returncode
+
+
+def wait_until(condition, timeout: float, what: str, step: float = 0.2):
+    """Poll `condition` until it returns something true; fail naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(step)
 
 
 def run_worker(redis_url: str, env: dict, timeout: int = 120) -> subprocess.CompletedProcess:

@@ -1,8 +1,13 @@
 """The monitoring says when the scheduler or the outbox's sender stopped (the ages /healthz
 computes, a red banner past five minutes) and resends every failed e-mail at once."""
+import os
+import re
+import signal
+import time
 from datetime import timedelta
 
 import pytest
+from rq import Queue
 from sqlalchemy import select
 
 from backoffice.extensions import db
@@ -11,6 +16,16 @@ from backoffice.models.listeners import utcnow
 from backoffice.services.mail import queue_mail
 from jobs import runtime
 from jobs.outbox import send_outbox
+from tests.integration.jobs_support import (
+    RedisServer,
+    children,
+    end_process,
+    quick_beats,
+    start_process,
+    wait_until,
+    worker_command,
+    worker_env,
+)
 
 PAGE = "/admin/supervision/"
 
@@ -102,3 +117,60 @@ def test_resend_all_failures_refused_to_a_role_that_may_not_resend(client, login
     assert client.post(f"{PAGE}renvoyer-echecs").status_code == 403
 
     assert _states()[failed] == (3, False, True)  # still in failure
+
+
+# ------------------------------------------------------------------ workers judged by their heartbeat
+
+def _workers_shown(client) -> tuple[int, str]:
+    page = client.get(PAGE).get_data(as_text=True)
+    alive = re.search(r'<span id="workers-alive">(\d+)</span>', page)
+    return (int(alive.group(1)) if alive else -1), page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_killed_worker_is_shown_dead_and_a_redis_restart_does_not_hide_the_live_one(
+        app, client, login_as, database_url, tmp_path):
+    """Two real workers beating every 2 s; one, busy, is killed with SIGKILL: within its heartbeat
+    and margin (7 s) the page shows it « arrêté / ne répond plus », not « occupé », and counts one
+    live worker. Redis then restarts empty: the live worker is counted again within seconds."""
+    server = RedisServer(tmp_path / "redis-workers").start()
+    app.config["REDIS_URL"] = server.url
+    env = worker_env(database_url, server.url, tmp_path)
+    busy = start_process(worker_command(server.url, False, *quick_beats(2), queue="lente"), env,
+                         tmp_path / "busy.log")
+    idle = start_process(worker_command(server.url, False, *quick_beats(2)), env, tmp_path / "idle.log")
+    try:
+        login_as("admin")
+        wait_until(lambda: _workers_shown(client)[0] == 2, 60, "two live workers shown")
+        Queue("lente", connection=server.client()).enqueue("time.sleep", 120)
+        wait_until(lambda: "(occupé)" in _workers_shown(client)[1], 30, "the busy worker shown busy")
+
+        for pid in children(busy.pid) + [busy.pid]:
+            os.kill(pid, signal.SIGKILL)
+        busy.wait(10)
+        killed_at = time.monotonic()
+        count, page = wait_until(lambda: (lambda shown: shown if shown[0] == 1 else None)(_workers_shown(client)),
+                                 30, "the killed worker judged dead")
+        assert time.monotonic() - killed_at < 15  # heartbeat 2 s + margin 5 s, and the pages under load
+        dead = re.findall(r'<small class="worker-dead text-danger">(.*?)</small>', page, re.DOTALL)
+        assert len(dead) == 1 and "arrêté / ne répond plus depuis" in dead[0], page
+        assert "passera en échec" in dead[0] and "(occupé)" not in page
+        assert 'id="no-worker"' not in page
+        workers = client.get("/healthz").get_json()["composants"]["workers"]
+        assert workers == {"statut": "ok", "actifs": 1, "ne_repondent_plus": 1}
+
+        server.stop()
+        server.start()  # empty: the killed worker's hash is gone, the live one must register again
+        wait_until(lambda: _workers_shown(client)[0] == 1, 30, "the live worker counted after the restart")
+        page = _workers_shown(client)[1]
+        assert "worker-dead" not in page and "en attente de tâches" in page
+        end_process(idle)  # stopped cleanly: it leaves the list, and nothing runs the queue any more
+        count, page = _workers_shown(client)
+        assert count == 0 and 'id="no-worker"' in page
+        assert client.get("/healthz").get_json()["composants"]["workers"] == {
+            "statut": "hors_service", "actifs": 0, "ne_repondent_plus": 0}
+    finally:
+        end_process(busy)
+        end_process(idle)
+        server.stop()
