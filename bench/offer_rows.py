@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from backoffice import workflow as W
 from backoffice.models import Action, Session
+from backoffice.models.search_keys import action_key
 from bench import content, vocab
 from bench.published import action_version, columns, session_content
 from bench.rows import ts
@@ -219,6 +220,8 @@ class OfferRows:
             "version_id": rng.randint(1, 12), "created_at": p.created, "updated_at": p.updated,
             "last_actor": last_actor,
             **content.action_fields(rng, p.oid, p.aid, g.org_site[p.oid], p.conventionnee, p.modulaire)}
+        row["search_key"] = action_key(row, g.org_search_key[p.oid])  # as models/search_keys.py keeps it
+        row["organisme_tri"] = g.org_sort_key[p.oid]  # as models/sort_keys.py keeps it
         return row, collections
 
     def _sessions(self, p: Plan, k: int):

@@ -102,4 +102,4 @@ def action_version(row: dict, collections: dict[str, list], contacts: Embedded, 
 
 
 _plain_session = Plain(Session)
-_plain_action = Plain(Action, frozenset({"version_publiee", "version_source"}))
+_plain_action = Plain(Action, frozenset({"version_publiee", "version_source", "search_key", "organisme_tri"}))

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import psycopg
 
 from backoffice.models import Adresse, Contact, EtatOrganisme, Organisme
+from backoffice.models.search_keys import organisme_key
 from backoffice.rules import login_base
 from backoffice.services import organisme_publication, publication
 from bench import content, vocab
@@ -116,6 +117,8 @@ class Generator:
         self.rank_of = {oid: r for r, oid in enumerate(ranked, 1)}
         self.org_valide = [False] + [True] * n
         self.org_rows: list[dict] = []  # written by write_organismes(), once their contacts exist
+        self.org_search_key: dict[int, str] = {}  # organisme id -> its search key (offer_rows.py)
+        self.org_sort_key: dict[int, str] = {}  # organisme id -> its name on its actions (models/sort_keys.py)
         for oid in range(1, n + 1):
             idf = rng.random() < 0.9
             commune = self.communes.in_idf(rng) if idf else self.communes.elsewhere(rng)
@@ -145,6 +148,9 @@ class Generator:
                 "updated_at": self._between(created, self.now, 2.0),
                 "last_actor": rng.choice(["Organisme de formation", "Documentaliste"]),
                 "version_id": rng.randint(1, 6)}))
+            # the search key the models keep (models/search_keys.py); the actions' keys hold it too
+            self.org_rows[-1]["search_key"] = self.org_search_key[oid] = organisme_key(self.org_rows[-1])
+            self.org_sort_key[oid] = self.org_rows[-1]["nom_usuel"] or self.org_rows[-1]["raison_sociale"]
 
     def write_organismes(self):
         """COPY the organismes, a validated one with its published fiche (services/

@@ -14,7 +14,6 @@ from datetime import UTC
 from operator import attrgetter
 
 from flask import flash, g, has_request_context, request
-from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model.base import ViewArgs
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,7 +30,7 @@ from ..services import offer_queries as oq
 from ..services import sessions as session_services
 from ..services.mail import team_address
 from ..templating import PARIS, date_fr
-from . import form_checks
+from . import form_checks, help_bubbles
 from .action_buttons import ActionButtonsMixin
 from .action_fiche import (
     ENTREES_SORTIES,
@@ -57,6 +56,8 @@ from .action_fields import (
 from .base import SecureModelView
 from .dashboard import today_paris
 from .labels import ACTION_DESCRIPTIONS, ACTION_LABELS, SESSION_LABELS
+from .list_filters import action_filters
+from .list_order import labelled_order
 from .list_rows import UrlPattern, icon_link
 from .review import review_rows
 from .session import FIELDSETS as SESSION_FIELDSETS
@@ -65,6 +66,7 @@ from .session import session_value
 LIST_ARGS = "_action_list_args"
 MULTIPLE_SELECTS = ("publics", "modalites_pedagogiques_codes", "langues", "blocs")  # small tables: <select multiple>
 CPF = attrgetter("eligible_cpf")
+INDICATORS = (("controle", W.Controle), ("publication", W.Publication), ("etat_fiche", W.EtatFiche))
 # The control queue's own columns (after the others: the sort indexes of the list stay the same).
 QUEUE = W.Controle.A_CONTROLER.value
 QUEUE_COLUMNS = [("soumis_le", "Soumis le"), ("attente", "Attente (jours)")]
@@ -104,15 +106,13 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
                      "organisme.numero": "Organisme (identifiant)", "programme.intitule": "Programme"}
     column_descriptions = ACTION_DESCRIPTIONS
     column_default_sort = ("updated_at", True)
-    column_sortable_list = ["numero", "intitule", ("organisme", "organisme.raison_sociale"), "controle",
-                            "publication", "etat_fiche", "updated_at"]
+    # every sort and filter through an index (list_order.py, list_filters.py, bench/bench_search.py)
+    # (ties in Modifié le order, then the id: the indexes of schema.sql)
+    column_sortable_list = ["numero", "intitule", ("organisme", (Action.organisme_tri, Action.updated_at)),
+                            *[(name, (labelled_order(getattr(Action, name), enum), Action.updated_at))
+                              for name, enum in INDICATORS], "updated_at"]
     column_searchable_list = ["numero", "intitule", "organisme.raison_sociale", "organisme.nom_usuel"]
-    column_filters = [
-        FilterEqual(Action.controle, "Indicateur de contrôle", options=_options(W.Controle)),
-        FilterEqual(Action.publication, "Indicateur de publication", options=_options(W.Publication)),
-        FilterEqual(Action.etat_fiche, "Etat de la fiche", options=_options(W.EtatFiche)),
-        "conventionnee", "programme.intitule", "source", "organisme.raison_sociale", "organisme.numero",
-    ]
+    column_filters = action_filters(*[_options(enum) for _name, enum in INDICATORS])
     column_select_related_list = [Action.organisme]
     column_formatters = {
         "controle": _indicator("controle"), "publication": _indicator("publication"),
@@ -214,9 +214,7 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
         order = oq.named_list_order(args.get("liste") or "") if sort_column is None else []
         if order:
             return query.order_by(*order), joins
-        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
-        descending = sort_desc if sort_column is not None else True
-        return query.order_by(Action.id.desc() if descending else Action.id.asc()), joins  # a stable order
+        return super()._apply_sorting(query, joins, sort_column, sort_desc)  # (the id last: list_query.py)
 
     def view_args_from(self, args) -> ViewArgs:
         """The list arguments of another URL (the list a fiche was opened from)."""
@@ -379,7 +377,7 @@ class ActionView(ServiceFormMixin, ActionButtonsMixin, SecureModelView):
             can_create_module=bool(model.modulaire) and W.Event.ENREGISTRER in buttons and self.can_create,
             frozen_certifications=form is not None and "certifications" not in form
             and services.is_diffusable(model), cpf=model.eligible_cpf, team_address=team_address(),
-            conventionnement=self.conventionnement(model), today=today_paris(),
+            conventionnement=self.conventionnement(model), today=today_paris(), bubbles=help_bubbles.VALIDATION_BUBBLES,
         )
 
     def conventionnement(self, model) -> dict | None:

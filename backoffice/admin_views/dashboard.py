@@ -9,7 +9,7 @@ between visits (services.dashboard_cache), so a visit usually costs at most one 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,9 +17,12 @@ from werkzeug.routing import BuildError
 
 from .. import permissions, rules
 from ..extensions import db
-from ..models import Departement, Programme, Region
+from ..models import Action, Departement, Programme, Region
 from ..services import offer_queries as oq
 from ..services.dashboard_cache import DashboardCache, is_whole_base
+from ..services.queue import redis_connection
+from ..services.search_text import numero_condition
+from .help_bubbles import COUNTER_BUBBLES
 from .permission_view import PermissionView
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -38,13 +41,14 @@ def today_paris():
 
 def dashboard_cache() -> DashboardCache:
     """This application's cache: DASHBOARD_CACHE_SECONDS (default 60; 0 disables it) and
-    DASHBOARD_WHOLE_BASE_SECONDS (default 30) are its two ages (services.dashboard_cache)."""
+    DASHBOARD_WHOLE_BASE_SECONDS (default 30) are its two ages (services.dashboard_cache); with
+    REDIS_URL its entries are shared by every process, in Redis."""
     cache = current_app.extensions.get(CACHE_KEY)
     if cache is None:
         config = current_app.config
         cache = current_app.extensions[CACHE_KEY] = DashboardCache(
             max_age=float(config.get("DASHBOARD_CACHE_SECONDS", 60)),
-            whole_base_max_age=float(config.get("DASHBOARD_WHOLE_BASE_SECONDS", 30)))
+            whole_base_max_age=float(config.get("DASHBOARD_WHOLE_BASE_SECONDS", 30)), redis=redis_connection())
     return cache
 
 
@@ -98,27 +102,43 @@ def render_dashboard(view):
         counters.append((counter, url_or_none(counter.endpoint, **args)))
     return view.render(
         "admin/dashboard.html", heading=HEADINGS.get(permissions.role_of(user), "Tableau de bord"),
-        counters=counters, choices=choices, filters=filters, errors=dict(filters.errors),
+        counters=counters, counter_bubbles=COUNTER_BUBBLES, choices=choices, filters=filters, errors=dict(filters.errors),
         computed_at=computed_at if is_whole_base(user) else None,
         can_search_organismes=permissions.allowed(user, "organisme", "view"),
         actions_list_exists=url_or_none(oq.ACTIONS_ENDPOINT) is not None)
 
 
 def search_target(cible: str, texte: str) -> str | None:
-    """Where the Recherche box leads: the actions list searched, or the organisme search. The
-    list finds the action of a typed AF_/SE_ number, and an OF_ number's actions (list_query.py)."""
-    texte = texte.strip()[:200]
+    """Where the Recherche box leads: the actions list searched, or the organisme search. An
+    AF_ or SE_ number (given on the phone) opens that action's fiche, or its session's action's,
+    when the user sees it; the list finds an OF_ number's actions (list_query.py)."""
+    texte = texte.strip()
+    parsed = rules.searched_numero(texte)
     if cible == "organismes":
-        parsed = rules.searched_numero(texte)
         if parsed and parsed[0] == "OF":
             args = {"identifiant": rules.format_numero(*parsed)}
         else:
             args = {"nom": texte} if texte else {}
         return url_for("organisme_search.index", rechercher="1", **args)
+    if parsed and parsed[0] in ("AF", "SE"):
+        fiche = action_fiche(parsed)
+        if fiche:
+            return fiche
     args = {"liste": "toute_offre"}
     if texte:
         args["search"] = texte
     return url_or_none(oq.ACTIONS_ENDPOINT, **args)
+
+
+def action_fiche(numero: tuple[str, int]) -> str | None:
+    """The fiche of the one action an AF_/SE_ number designates, inside the user's scope; None:
+    none the user sees (the list then says it found nothing)."""
+    found = db.session.execute(select(Action.id).where(
+        numero_condition(Action, *numero), permissions.scope_condition(current_user, Action)).limit(2)).scalars().all()
+    if len(found) != 1:
+        return None
+    endpoint = "actions.edit_view" if permissions.allowed(current_user, "action", "edit") else "actions.details_view"
+    return url_or_none(endpoint, id=found[0], url=url_or_none(oq.ACTIONS_ENDPOINT, liste="toute_offre"))
 
 
 class DashboardView(PermissionView):
@@ -135,5 +155,10 @@ class DashboardView(PermissionView):
         cible = request.args.get("cible", "actions")
         if cible == "organismes" and not permissions.allowed(current_user, "organisme", "view"):
             abort(403)
-        target = search_target(cible, request.args.get("texte", ""))
+        texte = request.args.get("texte", "")
+        problem = rules.search_problem(texte)
+        if problem:
+            flash(problem, "error")
+            return redirect(url_for(".index"))
+        target = search_target(cible, texte)
         return redirect(target or url_for(".index"))

@@ -14,12 +14,15 @@ from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_login import current_user
+from sqlalchemy import String, and_, cast, or_, text
 
 from .. import permissions
 from ..column_limits import typed_key
 from ..extensions import db
 from ..models import Action, Adresse, Contact, Organisme, Session
+from ..rules import search_problem, searched_numero
 from ..security import is_local_path
+from ..services.search_text import contains, numero_condition, text_condition
 
 SCOPED_MODELS = (Organisme, Action, Session, Adresse, Contact)
 # Flask-Admin route -> the can_* property that must be true to use it
@@ -40,6 +43,27 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_query(self):
         return scoped_query(self.model)
+
+    def get_list(self, term, offset=0, limit=20):
+        """What the user types is searched as typed (Flask-Admin's loader reads % and _ as LIKE
+        wildcards): an OF_/AF_/SE_ number finds its record; else the text is contained in one of
+        the picker's fields, or (organismes) every word starts a word of its names, accents and
+        case ignored (services/search_text.py). A text too long to be a search finds nothing."""
+        term = term or ""
+        if search_problem(term):
+            return []
+        numero = searched_numero(term)
+        condition = numero_condition(self.model, *numero) if numero else None
+        if condition is None:
+            conditions = [contains(cast(field, String), term) for field in self._cached_fields]
+            keyed = text_condition(self.model, term) if self.model is Organisme else None
+            condition = or_(*conditions, *([keyed] if keyed is not None else []))
+        query = self.get_query().filter(condition)
+        if self.filters:  # the upstream loader's options, kept (none of ours sets them today)
+            query = query.filter(and_(*(text(f"{self.model.__tablename__.lower()}.{value}") for value in self.filters)))
+        if self.order_by:
+            query = query.order_by(self.order_by)
+        return query.offset(offset).limit(limit).all()
 
     def get_one(self, pk):
         column = self.model_pk_column()

@@ -131,13 +131,14 @@ def offres():
         debut_apres=_date("debut_apres"), fin_avant=_date("fin_avant"))
     page = _int("page", 1, 1, MAX_PAGE)
     per_page = _int("par_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-    total, results = queries.search(db.session, params, page, per_page)
+    total, exact, results = queries.search(db.session, params, page, per_page)
     pages = (total + per_page - 1) // per_page
     next_url = None
-    if page < pages:
+    # beyond the counted bound, a full page means there may be more: the link goes on
+    if page < pages or (not exact and len(results) == per_page):
         args = {k: v for k, v in request.args.items() if k != "page"}
         next_url = url_for("api.offres", page=page + 1, **args)
-    return jsonify({"page": page, "par_page": per_page, "total": total, "pages": pages,
+    return jsonify({"page": page, "par_page": per_page, "total": total, "total_exact": exact, "pages": pages,
                     "suivant": next_url, "resultats": results})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ..export import lheo_data
@@ -20,14 +20,13 @@ from ..models import (
     Adresse,
     Certification,
     Dispositif,
-    Organisme,
     Session,
     action_certification,
     action_formacode,
     action_nsf,
 )
 from ..rules import format_numero, parse_numero, searched_numero
-from ..services.search_text import contains, numero_condition
+from ..services.search_text import numero_condition, text_condition
 from ..workflow import Publication
 from .offer_json import Labels, offer_json, organisme_json, session_json
 
@@ -52,15 +51,16 @@ def _certification_codes(code: str) -> list[str]:
 
 def _q_condition(text: str):
     """q: an AF_/SE_/OF_ number finds its offer(s) by equality (a withdrawn, archived session
-    finds nothing); any other text, searched as typed, in the intitulé or the organisme's names."""
+    finds nothing); any other text: each word starts a word of the intitulé, objectif, contenu or
+    organisme's names, accents and case ignored, searched as typed."""
     numero = searched_numero(text)
     if numero is not None and numero[0] == "SE":
         return Action.id.in_(select(Session.action_id).where(Session.numero == format_numero(*numero),
                                                              Session.archivee.is_(False)))
     if numero is not None:
         return numero_condition(Action, *numero)
-    return or_(contains(Action.intitule, text), Action.organisme_id.in_(select(Organisme.id).where(
-        or_(contains(Organisme.raison_sociale, text), contains(Organisme.nom_usuel, text)))))
+    condition = text_condition(Action, text)  # every word, in French (services/search_text.py)
+    return true() if condition is None else condition
 
 
 def search_query(params: SearchParams):
@@ -94,13 +94,19 @@ def search_query(params: SearchParams):
     return query
 
 
-def search(db_session, params: SearchParams, page: int, per_page: int) -> tuple[int, list[dict]]:
-    """(total, offers of the page), ordered by AF_ number."""
+# Counting every match of a common word ("professionnel": a quarter of the offer) costs seconds at
+# regional scale, and no partner reads past ten thousand results of a search: the whole offer is
+# the LHEO feed's job. The total is exact up to this bound and said to be a lower bound beyond it.
+COUNT_CAP = 10_000
+
+
+def search(db_session, params: SearchParams, page: int, per_page: int) -> tuple[int, bool, list[dict]]:
+    """(total, whether the total is exact, offers of the page), ordered by AF_ number."""
     base = search_query(params)
-    total = db_session.scalar(select(func.count()).select_from(base.subquery()))
+    counted = db_session.scalar(select(func.count()).select_from(base.limit(COUNT_CAP + 1).subquery()))
     ids = [row.id for row in db_session.execute(base.order_by(Action.numero)
                                                  .limit(per_page).offset((page - 1) * per_page))]
-    return total, offers_json(db_session, ids)
+    return min(counted, COUNT_CAP), counted <= COUNT_CAP, offers_json(db_session, ids)
 
 
 def offers_json(db_session, ids: list[int]) -> list[dict]:

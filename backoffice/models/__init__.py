@@ -1,4 +1,5 @@
 """SQLAlchemy mappings of schema.sql, one module per aggregate."""
+from . import search_keys  # noqa: F401,E402  (the search keys' mapper events)
 from .action import (
                      TYPES_ACTION,
                      Action,

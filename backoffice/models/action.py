@@ -88,7 +88,9 @@ TYPES_ACTION = {"action": "Action", "module": "Module", "accompagnement": "Accom
 class Action(Numbered, Tracked, db.Model):
     __tablename__ = "action"
     numero_prefix = "AF"
-    __history_exclude__ = frozenset({"version_publiee", "version_source"})
+    # organisme_tri: a copy of the organisme's name for the list's sort (models/sort_keys.py), not a change
+    __history_exclude__ = frozenset({"version_publiee", "version_source", "organisme_tri",
+                                     "search_key"})  # search_key: models/search_keys.py
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisme_id: Mapped[int] = mapped_column(ForeignKey("organisme.id"))
@@ -102,6 +104,8 @@ class Action(Numbered, Tracked, db.Model):
     intitule: Mapped[str] = mapped_column(String(255))
     objectif: Mapped[str | None] = mapped_column(Text)
     contenu: Mapped[str | None] = mapped_column(Text)
+    # the folded words of intitulé, objectif and contenu (models/search_keys.py keeps it)
+    search_key: Mapped[str] = mapped_column(Text, default=" ", server_default=" ")
     resultats_attendus: Mapped[str | None] = mapped_column(Text)
     public_vise: Mapped[str | None] = mapped_column(Text)
     conditions_specifiques: Mapped[str | None] = mapped_column(Text)
@@ -135,6 +139,7 @@ class Action(Numbered, Tracked, db.Model):
     version_publiee: Mapped[str | None] = mapped_column(Text)
     version_source: Mapped[str | None] = mapped_column(Text)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
+    organisme_tri: Mapped[str | None] = mapped_column(String(250))
 
     organisme: Mapped[Organisme] = relationship()
     parent: Mapped["Action | None"] = relationship(remote_side=[id], back_populates="modules")

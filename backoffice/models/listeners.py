@@ -145,6 +145,10 @@ def _record_suppressions(session: Session, now) -> None:
 
 def install() -> None:
     """Attach the listeners to every ORM session (idempotent)."""
+    from .sort_keys import keep_sort_keys  # (imports the models, which import this module)
+
+    if not event.contains(Session, "before_flush", keep_sort_keys):
+        event.listen(Session, "before_flush", keep_sort_keys)
     if not event.contains(Session, "before_flush", _stamp):
         event.listen(Session, "before_flush", _stamp)
         event.listen(Session, "after_flush", _record_history)

@@ -24,7 +24,7 @@ ETATS_ORGANISME = {EtatOrganisme.BROUILLON: "Brouillon", EtatOrganisme.VALIDE: "
 class Organisme(Numbered, Tracked, db.Model):
     __tablename__ = "organisme"
     numero_prefix = "OF"
-    __history_exclude__ = frozenset({"justificatif_path", "version_source", "version_publiee"})
+    __history_exclude__ = frozenset({"justificatif_path", "version_source", "version_publiee", "search_key"})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     siret: Mapped[str | None] = mapped_column(String(14))
@@ -32,6 +32,8 @@ class Organisme(Numbered, Tracked, db.Model):
     uai: Mapped[str | None] = mapped_column(String(8))
     raison_sociale: Mapped[str] = mapped_column(String(250))
     nom_usuel: Mapped[str | None] = mapped_column(String(250))
+    # the folded words of its names and SIRET (models/search_keys.py keeps it)
+    search_key: Mapped[str] = mapped_column(Text, default=" ", server_default=" ")
     est_organisme_formation: Mapped[bool] = mapped_column(Boolean, default=True)
     est_financeur: Mapped[bool] = mapped_column(Boolean, default=False)
     est_mediateur: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -95,7 +95,18 @@ from .robot import (
                           latest_end_reminded_by,
                           reminder_date,
 )
-from .search_text import LIKE_ESCAPE, contains_pattern, escape_like, searched_numero
+from .search_text import (
+                          LIKE_ESCAPE,
+                          SEARCH_MAX,
+                          action_search_key,
+                          contains_pattern,
+                          escape_like,
+                          organisme_search_key,
+                          search_key,
+                          search_problem,
+                          searched_numero,
+                          with_organisme_key,
+)
 from .validation import (
                           DATE_MAX_YEAR,
                           DATE_MIN_YEAR,
@@ -132,5 +143,6 @@ __all__ = [
     "DATE_MAX_YEAR", "DATE_MIN_YEAR", "DATE_RANGE_MESSAGE", "REQUIRED_MESSAGE", "UNKNOWN_CHOICE_MESSAGE",
     "check_hours_sum", "date_in_range", "foreign_row_ids", "module_parent_problem", "required_text", "unknown_values",
     "JUSTIFICATIF_MAX_TEXT", "JUSTIFICATIF_TOO_BIG",
-    "LIKE_ESCAPE", "contains_pattern", "escape_like", "searched_numero",
+    "LIKE_ESCAPE", "SEARCH_MAX", "action_search_key", "contains_pattern", "escape_like", "organisme_search_key",
+    "search_key", "search_problem", "searched_numero", "with_organisme_key",
 ]

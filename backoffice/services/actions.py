@@ -56,7 +56,8 @@ COMPLETUDE_MAX = 5000
 # external identifiers (unique per source: the copy was made here, not imported).
 NOT_COPIED = frozenset({"id", "numero", "controle", "publication", "etat_fiche", "soumis_le", "vise_le",
                         "completude_le", "completude_message", "archive_le", "version_publiee", "version_id",
-                        "created_at", "updated_at", "last_actor", "source", "identifiant_externe"})
+                        "created_at", "updated_at", "last_actor", "source", "identifiant_externe",
+                        "organisme_tri"})
 
 
 def apply_workflow(event: W.Event, state: W.State, actor: W.Actor, facts: W.Facts = W.Facts()) -> W.State:

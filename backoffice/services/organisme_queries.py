@@ -15,7 +15,7 @@ from .. import permissions, rules
 from ..column_limits import typed_key
 from ..models import Action, Certification, Organisme, Programme, action_certification
 from .offer_queries import ORGANISME_LISTS
-from .search_text import contains, numero_condition
+from .search_text import numero_condition, text_condition
 
 # query-string parameter -> criterion
 PARAMS = {
@@ -81,13 +81,17 @@ def parse_criteria(args: Mapping[str, str]) -> OrganismeCriteria:
         errors.append(("identifiant", "L'identifiant Dokelio d'un organisme s'écrit OF_ suivi de 10 chiffres "
                                       "(par exemple OF_0000000123)."))
         identifiant = ""
+    nom = (args.get(PARAMS["nom"]) or "").strip()
+    if rules.search_problem(nom):
+        errors.append(("nom", rules.search_problem(nom)))
+        nom = ""
     programme = text("programme_id", 12)
     if programme and (not programme.isdigit() or typed_key(Programme.id, programme) is None):
         errors.append(("programme_id", "Programme inconnu."))
         programme = ""
     liste = text("liste", 40)
     return OrganismeCriteria(
-        identifiant=identifiant, nom=text("nom", 250),
+        identifiant=identifiant, nom=nom,
         formation=bool(text("formation", 5)), financeur=bool(text("financeur", 5)),
         mediateur=bool(text("mediateur", 5)), type_financeur=text("type_financeur", 5),
         conventionnee=TRI_STATE.get(text("conventionnee", 5).lower()),
@@ -105,10 +109,12 @@ def _certifiante():
 
 def _nom_condition(nom: str, user):
     """The Nom box: an OF_ number finds that organisme, an AF_/SE_ number the organisme of that
-    offer (one the user sees); any other text, searched as typed, in its names."""
+    offer (one the user sees); any other text, searched as typed in French (every word starts a
+    word of its names or SIRET, accents and case ignored: services/search_text.py)."""
     numero = rules.searched_numero(nom)
     if numero is None:
-        return contains(Organisme.raison_sociale, nom) | contains(Organisme.nom_usuel, nom)
+        condition = text_condition(Organisme, nom)
+        return true() if condition is None else condition
     if numero[0] == "OF":
         return numero_condition(Organisme, *numero)
     return Organisme.id.in_(select(Action.organisme_id).where(numero_condition(Action, *numero),

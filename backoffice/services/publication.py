@@ -81,7 +81,7 @@ def session_content(session) -> dict:
 
 def snapshot(action) -> dict:
     """The action's current content, JSON-safe (see the module docstring for the format)."""
-    content = _columns(action, frozenset({"version_publiee", "version_source"}))
+    content = _columns(action, frozenset({"version_publiee", "version_source", "organisme_tri", "search_key"}))
     for key, (relation, attribute) in COLLECTIONS.items():
         content[key] = sorted(getattr(item, attribute) for item in getattr(action, relation))
     content["contact"] = embedded(action.contact)

@@ -1,10 +1,16 @@
 """The database side of what users type in a search box (rules/search_text.py): every search
-path of the back-office (lists, dashboard, organisme search, journal, support, partner API)
-builds its conditions here, so `%`, `_` and `\\` are searched as typed everywhere. No Flask import."""
-from sqlalchemy import func, select
+path of the back-office (lists, dashboard, organisme search, journal, support, partner API,
+pickers) builds its conditions here, so `%`, `_` and `\\` are searched as typed everywhere.
+
+Actions and organismes are searched through their `search_key` column (the folded words of their
+searched texts, an action's organisme's included, kept by models/search_keys.py, one trigram GIN
+index each on PostgreSQL: schema.sql): a word typed is the start of a word of the record, accents
+and case ignored, one LIKE per word on both backends; sessions through their action's key. The other tables are small and searched by `contains`. No Flask import."""
+from sqlalchemy import and_, case, func, select
 
 from ..models import Action, History, Organisme, Session
 from ..rules import LIKE_ESCAPE, contains_pattern, format_numero
+from ..rules.search_text import organisme_pattern, search_words, title_pattern, word_pattern
 
 
 def contains(column, text: str):
@@ -14,6 +20,65 @@ def contains(column, text: str):
     lowering both sides in the database keeps them compared alike (SQLite lowers ASCII only).
     """
     return func.lower(column).like(func.lower(contains_pattern(text)), escape=LIKE_ESCAPE)
+
+
+def key_matches(column, word: str):
+    """`column` (a search key) has a word starting with `word`; None: `word` has nothing to search."""
+    pattern = word_pattern(word)
+    return None if pattern is None else column.like(pattern, escape=LIKE_ESCAPE)
+
+
+def organisme_word(word: str):
+    return key_matches(Organisme.search_key, word)
+
+
+def action_word(word: str):
+    """An action whose key (intitulé, organisme's names and SIRET, objectif, contenu) has the word."""
+    return key_matches(Action.search_key, word)
+
+
+def _all_words(build, words: list[str]):
+    return and_(*(build(word) for word in words))
+
+
+def text_condition(model, text: str):
+    """Every word of `text` found in a record of `model` (actions, organismes; sessions through
+    their action), or None: `model` has no search key (the caller searches its columns), or
+    `text` nothing to search."""
+    words = search_words(text)
+    if not words or model not in (Action, Organisme, Session):
+        return None
+    if model is Organisme:
+        return _all_words(organisme_word, words)
+    if model is Action:
+        return _all_words(action_word, words)
+    return Session.action_id.in_(select(Action.id).where(_all_words(action_word, words)))
+
+
+def _part_matches(pattern, words: list[str]):
+    return and_(*(Action.search_key.like(pattern(word), escape=LIKE_ESCAPE) for word in words))
+
+
+# the most recently changed actions found, put in relevance order: the rows the pager reaches (1,000),
+# and one more so that the list still says "plus de 1 000" when there are more
+RELEVANCE_POOL = 1001
+
+
+def relevance(model, text: str):
+    """(condition, order) putting the actions found for `text` in relevance order: every word in
+    the intitulé first, then every word in the organisme's names, then the rest (objectif,
+    contenu); Modifié le after. Ordered are the RELEVANCE_POOL most recently changed actions found
+    (the condition): a common word ("professionnel", most of the base) would otherwise cost the
+    rank of every action found (seconds at 400,000 actions), where the list's index on Modifié le
+    stops at the pool. None: no such order for `model` or `text`."""
+    words = search_words(text)
+    if model is not Action or not words:
+        return None
+    # a WITH: the page's rows and its bounded count (list_query.py) read the pool found once
+    pool = (select(Action.id).where(_all_words(action_word, words))
+            .order_by(Action.updated_at.desc(), Action.id.desc()).limit(RELEVANCE_POOL).cte("relevance_pool"))
+    rank = case((_part_matches(title_pattern, words), 0), (_part_matches(organisme_pattern, words), 1), else_=2)
+    return Action.id.in_(select(pool.c.id)), rank
 
 
 def _organisme_ids(numero: str):

@@ -77,6 +77,20 @@ def test_search_filters_and_pagination(app, client, make):
         assert bad.status_code == 400 and bad.get_json()["parametre"] == parametre
 
 
+def test_a_total_beyond_the_counted_bound_is_a_lower_bound_and_paging_goes_on(app, client, make, monkeypatch):
+    """Past COUNT_CAP matches the total is the bound, said inexact, and "suivant" leads on while pages are full."""
+    from backoffice.api import queries
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    offers = sorted([simple_offer(make, intitule=f"Soudure niveau {n}").numero for n in range(4)])
+    first = client.get("/api/v1/offres?q=soudure&par_page=2").get_json()
+    assert (first["total"], first["total_exact"], first["pages"]) == (2, False, 1)
+    assert [o["numero"] for o in first["resultats"]] == offers[:2] and "page=2" in first["suivant"]
+    second = client.get(first["suivant"]).get_json()
+    assert [o["numero"] for o in second["resultats"]] == offers[2:]
+    exact = client.get("/api/v1/offres?q=soudure&par_page=2&departement=00").get_json()
+    assert (exact["total"], exact["total_exact"], exact["suivant"]) == (0, True, None)
+
+
 def test_rate_limit_answers_429_with_retry_after(app, client, make):
     """Past the quota a client gets 429 + Retry-After; a partner key has its own, larger quota."""
     app.config.update(API_RATE_LIMIT=3, API_RATE_LIMIT_PARTNER=5)

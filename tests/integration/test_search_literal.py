@@ -31,12 +31,16 @@ def as_user(app, make, role, **kwargs):
     return browser
 
 
-def _filter_arg(body: str, label: str, operations: tuple[str, ...]) -> str:
-    """The query argument of the list filter `label` with one of `operations`: flt0_<arg>."""
+def _filter_groups(body: str) -> dict:
+    """The list's filters: {label: [{"arg", "operation", ...}]} (Flask-Admin's filter-groups-data)."""
     data = re.search(r'<div id="filter-groups-data"[^>]*>(.*?)</div>', body, re.S)
     assert data, "no filters on the page"
-    groups = json.loads(data.group(1))
-    return "flt0_" + next(f["arg"] for f in groups[label] if f["operation"] in operations)
+    return json.loads(html.unescape(data.group(1)))
+
+
+def _filter_arg(body: str, label: str, operations: tuple[str, ...]) -> str:
+    """The query argument of the list filter `label` with one of `operations`: flt0_<arg>."""
+    return "flt0_" + next(f["arg"] for f in _filter_groups(body)[label] if f["operation"] in operations)
 
 
 @pytest.fixture
