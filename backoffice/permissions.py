@@ -68,6 +68,16 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
         "export": frozenset({DOCUMENTALISTE, ADMIN}),
         "history": frozenset({ADMIN}),
     },
+    # GÉRER SES PROGRAMMES (admin_views/programmes.py): programmes, dispositifs and the field-lock
+    # policy of the conventionnées actions, the CARIF's team's to manage
+    "programme": {
+        "view": frozenset({DOCUMENTALISTE, ADMIN}),
+        "create": frozenset({DOCUMENTALISTE, ADMIN}),
+        "edit": frozenset({DOCUMENTALISTE, ADMIN}),
+        "delete": frozenset({DOCUMENTALISTE, ADMIN}),
+        "export": frozenset({DOCUMENTALISTE, ADMIN}),
+        "history": frozenset({DOCUMENTALISTE, ADMIN}),
+    },
     "user": {
         "view": frozenset({SUPPORT, ADMIN}),
         "create": frozenset({ADMIN}),

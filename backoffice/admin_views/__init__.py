@@ -19,6 +19,7 @@ from .monitoring import MonitoringView
 from .my_account import MyAccountView
 from .organisme import AdresseView, ContactView, OrganismeView
 from .organisme_search import OrganismeSearchView
+from .programmes import add_programme_views
 from .referentials import add_referential_views
 from .registrations import RegistrationView
 from .session import SessionView
@@ -77,6 +78,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ContactView(Contact, db, name="Carnet de contacts", endpoint="contacts", category="Gérer ses organismes"))
     admin.add_view(RegistrationView(Organisme, db, name="Organismes de formation en brouillon", endpoint="preinscriptions",
                                     url="/admin/preinscriptions", category="Gérer ses organismes"))
+    add_programme_views(admin, db)
     admin.add_view(SupportView(name="Support utilisateurs", endpoint="support", url="/admin/support",
                                category="Administration"))
     add_referential_views(admin, db)

@@ -1,13 +1,5 @@
 """French labels and tooltips (info-bulles) of the referential and user screens."""
 
-LOCKABLE_FIELD_LABELS = {
-    "date_debut": "Date de début",
-    "date_fin": "Date de fin",
-    "duree_totale": "Durée totale (heures)",
-    "heures_centre": "Heures en centre",
-    "heures_entreprise": "Heures en entreprise",
-}
-
 LABELS = {
     "id": "Identifiant technique",
     "code": "Code",

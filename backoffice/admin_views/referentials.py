@@ -3,31 +3,28 @@
 Every screen derives from ReferentialView (resource "referential" of the
 permissions matrix). A code that other tables point to (région, département,
 niveau...) is typed once at creation and read-only afterwards: changing a
-primary key would orphan the rows that refer to it.
+primary key would orphan the rows that refer to it. Programmes and dispositifs
+have their own menu, GÉRER SES PROGRAMMES (programmes.py, resource "programme").
 """
 from flask_admin.contrib.sqla.filters import FilterEqual
-from wtforms import SelectField, SelectMultipleField
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import NumberRange, Regexp
 
-from .. import rules
 from ..models import (
     Certification,
     Departement,
-    Dispositif,
     EtatRecrutement,
     Financeur,
     Formacode,
     Modalite,
     Niveau,
     Nsf,
-    Programme,
     Region,
 )
 from . import form_checks
 from .base import SecureModelView
-from .referential_labels import DESCRIPTIONS, LABELS, LOCKABLE_FIELD_LABELS
+from .referential_labels import DESCRIPTIONS, LABELS
 
 CATEGORY = "Référentiels"
 
@@ -57,38 +54,6 @@ def _strip(value):
 
 def _upper(value):
     return value.strip().upper() if isinstance(value, str) else value
-
-
-class LockPolicyField(SelectMultipleField):
-    """champs_verrouilles as check boxes over rules.CONTRACTUAL_FIELDS, stored comma-separated."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs["choices"] = [SelectChoice(name, LOCKABLE_FIELD_LABELS[name]) for name in rules.CONTRACTUAL_FIELDS]
-        kwargs.pop("coerce", None)
-        super().__init__(label, validators, **kwargs)
-
-    def process_data(self, value):
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        super().process_data(value)
-
-    def pre_validate(self, form):
-        unknown = [v for v in self.data or () if v not in rules.CONTRACTUAL_FIELDS]
-        if unknown:
-            raise ValidationError("Champ inconnu : " + ", ".join(unknown) + ". Choisissez parmi les champs proposés.")
-
-    def populate_obj(self, obj, name):
-        chosen = set(self.data or ())
-        # the contract's order, whatever the order of the boxes ticked
-        setattr(obj, name, ",".join(f for f in rules.CONTRACTUAL_FIELDS if f in chosen))
-
-
-def lock_policy_label(text: str | None) -> str:
-    names = rules.parse_lock_policy(text)
-    return ", ".join(LOCKABLE_FIELD_LABELS[n] for n in rules.CONTRACTUAL_FIELDS if n in names) or "Aucun"
 
 
 class ReferentialView(SecureModelView):
@@ -184,43 +149,6 @@ class ModaliteView(ReferentialView):
         return False
 
 
-class DispositifView(ReferentialView):
-    key_fields = ()
-    column_list = ["code", "libelle", "apprentissage"]
-    form_columns = ["code", "libelle", "apprentissage"]
-    column_filters = ["apprentissage"]
-    column_default_sort = ("libelle", False)
-    form_args = {"code": {"validators": [code_format(r"^[A-Z0-9_-]{2,40}$",
-                                                     "Le code dispositif s'écrit en majuscules, chiffres, « _ » ou « - » "
-                                                     "(2 à 40 caractères), par exemple PRO_A.")],
-                          "filters": [_upper]},
-                 "libelle": {"filters": [_strip]}}
-
-
-class ProgrammeView(ReferentialView):
-    """A programme = a financeur + a dispositif + a year, with its field-lock policy."""
-
-    key_fields = ()
-    column_list = ["code", "intitule", "financeur", "dispositif", "annee", "champs_verrouilles"]
-    form_columns = ["code", "intitule", "financeur", "dispositif", "annee", "champs_verrouilles"]
-    column_searchable_list = ["code", "intitule"]
-    column_filters = ["annee", "financeur", "dispositif"]
-    column_default_sort = [("annee", True), ("code", False)]
-    column_select_related_list = [Programme.financeur, Programme.dispositif]
-    column_formatters = {"champs_verrouilles": lambda v, c, m, n: lock_policy_label(m.champs_verrouilles)}
-    column_formatters_detail = column_formatters
-    form_overrides = {"champs_verrouilles": LockPolicyField}
-    form_args = {
-        "code": {"validators": [code_format(r"^[A-Z0-9_-]{2,40}$",
-                                            "Le code programme s'écrit en majuscules, chiffres, « _ » ou « - » "
-                                            "(2 à 40 caractères), par exemple PRFE-2026.")],
-                 "filters": [_upper]},
-        "intitule": {"filters": [_strip]},
-        "annee": {"validators": [year_range(2000, 2100)]},
-        "champs_verrouilles": {"validators": []},
-    }
-
-
 ETATS_CERTIFICATION = [("active", "Active"), ("inactive", "Inactive")]
 # SelectChoice, not tuples: WTForms 3.3 deprecates tuple choices (Flask-Admin's form_choices still passes tuples)
 ETAT_CHOICES = [SelectChoice(code, label) for code, label in ETATS_CERTIFICATION]
@@ -281,8 +209,6 @@ REFERENTIAL_VIEWS = [
     (FinanceurView, Financeur, "Financeurs", "financeurs"),
     (ModaliteView, Modalite, "Modalités d'enseignement", "modalites"),
     (EtatRecrutementView, EtatRecrutement, "États de recrutement", "etats_recrutement"),
-    (DispositifView, Dispositif, "Dispositifs", "dispositifs"),
-    (ProgrammeView, Programme, "Programmes", "programmes"),
     (CertificationView, Certification, "Certifications", "certifications"),
 ]
 

@@ -103,6 +103,8 @@ class Dispositif(db.Model):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     libelle: Mapped[str] = mapped_column(String(200))
     apprentissage: Mapped[bool] = mapped_column(Boolean, default=False)
+    # read-only: the dispositif's list shows the lock rules its programmes set (admin_views/programmes.py)
+    programmes: Mapped[list["Programme"]] = relationship(viewonly=True)
 
     def __str__(self):
         return self.libelle

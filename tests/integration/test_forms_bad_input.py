@@ -102,7 +102,9 @@ FORMS = [
         case("code", "a b", "Le code dispositif s'écrit en majuscules"),
         case("libelle", LONG, "Le champ ne peut pas contenir plus de 200 caractères."),
     ]),
-    Form("programmes", "admin", "programme", "programme", {"code": "TEST-2027", "intitule": "Programme de test"}, [
+    Form("programmes", "admin", "programme", "programme",
+         # another year: one programme per financeur, dispositif and year (admin_views/programmes.py)
+         {"code": "TEST-2027", "intitule": "Programme de test", "annee": "2027"}, [
         case("annee", "deux mille", "N'est pas un entier valide."),
         case("annee", "1800", "Indiquez une année entre 2000 et 2100."),
         case("intitule", LONG, "Le champ ne peut pas contenir plus de 200 caractères."),
