@@ -9,25 +9,27 @@ from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
+from sqlalchemy import func, select
 from wtforms import HiddenField
 from wtforms.validators import Email, Optional, ValidationError
 
 from .. import permissions, rules
 from ..extensions import db
-from ..models import ETATS_ORGANISME, Adresse, Contact
+from ..models import ETATS_ORGANISME, Action, Adresse, Contact, Financeur, Organisme
 from ..services import carnets, organisme_publication
 from ..services.actions import ServiceError
 from . import readable
 from .action_fields import ServiceFormMixin
 from .base import SecureModelView
+from .help_bubbles import FICHE_NOTE, ORGANISME_BUBBLES
 from .labels import (
     ADRESSE_DESCRIPTIONS,
     ADRESSE_LABELS,
     CONTACT_DESCRIPTIONS,
     CONTACT_LABELS,
-    ORGANISME_DESCRIPTIONS,
     ORGANISME_LABELS,
 )
+from .list_filters import BooleanEqualFilter, FilterEqual, LookupFilter, contains
 
 
 def _rule_validator(check):
@@ -69,18 +71,20 @@ INLINE_ROWS = (("adresses", "adresse"), ("contacts", "contact"))
 COMMUNE_LABEL = {"code_insee": "Commune (code INSEE)"}  # resolved from the postal code and the town
 
 
+# The carnets' rows on the fiche keep only the help that changes what a row means; the rest is the
+# carnet's « i » bubble (help_bubbles.py), not the same sentences under every row.
 class AdresseInline(InlineFormAdmin):
     form_columns = ["id", "version_id", "libelle", *ADDRESS_FIELDS]  # version_id: form_extra_fields' VersionField
     form_extra_fields = {"version_id": VersionField()}
     column_labels = ADRESSE_LABELS
-    column_descriptions = ADRESSE_DESCRIPTIONS
+    column_descriptions = {"libelle": ADRESSE_DESCRIPTIONS["libelle"]}
 
 
 class ContactInline(InlineFormAdmin):
     form_columns = ["id", "version_id", *CONTACT_FIELDS]
     form_extra_fields = {"version_id": VersionField()}
     column_labels = CONTACT_LABELS
-    column_descriptions = CONTACT_DESCRIPTIONS
+    column_descriptions = {name: CONTACT_DESCRIPTIONS[name] for name in ("diffusable", "principal")}
     form_args = {"courriel": {"validators": EMAIL}}
 
 
@@ -122,12 +126,19 @@ class OrganismeView(ServiceFormMixin, SecureModelView):
 
     column_list = ["numero", "raison_sociale", "nom_usuel", "siret", "code_postal", "ville", "etat", "updated_at"]
     column_labels = {**ORGANISME_LABELS, **COMMUNE_LABEL}
-    column_descriptions = ORGANISME_DESCRIPTIONS
+    column_descriptions = ORGANISME_BUBBLES  # shown as « i » bubbles on the fiche (organisme_fiche.html)
     column_default_sort = ("updated_at", True)
-    column_sortable_list = ["numero", "raison_sociale", "nom_usuel", "updated_at", "etat"]
+    column_sortable_list = ["numero", "raison_sociale", "nom_usuel", "updated_at",
+                            ("etat", (Organisme.etat, Organisme.updated_at))]  # (index ix_organisme_etat)
     column_searchable_list = ["numero", "raison_sociale", "nom_usuel", "siret"]
-    column_filters = ["etat", "modifications_a_valider", "est_organisme_formation", "est_financeur", "est_mediateur",
-                      "code_postal", "type_financeur"]
+    # equality on coded values and flags (50,000 rows: bench/bench_search.py), no "contient" on them
+    column_filters = [FilterEqual(Organisme.etat, ORGANISME_LABELS["etat"],
+                                  options=[(key.value, label) for key, label in ETATS_ORGANISME.items()]),
+                      *[BooleanEqualFilter(getattr(Organisme, name), ORGANISME_LABELS[name]) for name in
+                        ("modifications_a_valider", "est_organisme_formation", "est_financeur", "est_mediateur")],
+                      FilterEqual(Organisme.code_postal, ORGANISME_LABELS["code_postal"]),
+                      LookupFilter(Organisme.type_financeur_code, ORGANISME_LABELS["type_financeur"],
+                                   Financeur.code, Financeur.libelle, contains, "contient")]
     column_formatters = {"etat": lambda v, c, m, n: ETATS_ORGANISME.get(m.etat, m.etat),
                          "updated_at": lambda v, c, m, n: m.updated_at.strftime("%d/%m/%Y") if m.updated_at else ""}
     column_details_exclude_list = ["justificatif_path", "version_id", "version_publiee", "version_source"]
@@ -159,6 +170,13 @@ class OrganismeView(ServiceFormMixin, SecureModelView):
 
     def render(self, template, **kwargs):
         model = kwargs.get("model")
+        if template == self.edit_template and model is not None and kwargs.get("form") is not None:
+            tabs = fiche_tabs(kwargs["form"])
+            actions, actions_total = organisme_actions(model)
+            kwargs.update(tabs=tabs, active_tab=next((t["key"] for t in tabs if t["error"]), tabs[0]["key"]),
+                          error_tab=any(t["error"] for t in tabs), bubbles=ORGANISME_BUBBLES,
+                          fiche_note=FICHE_NOTE, organisme_actions=actions, organisme_actions_total=actions_total,
+                          etat_label=ETATS_ORGANISME.get(model.etat, model.etat))
         if template == self.edit_template and model is not None:
             may_validate = permissions.can(current_user, "organisme", "validate", model)
             changes = organisme_publication.changes(model) if may_validate and model.modifications_a_valider else []
@@ -183,6 +201,59 @@ class OrganismeView(ServiceFormMixin, SecureModelView):
         else:
             flash("Les modifications de la fiche ont été validées : les sites partenaires les reçoivent.", "success")
         return redirect(self.get_url(".edit_view", id=organisme.id))
+
+
+# The fiche organisme in tabs (templates/admin/organisme_fiche.html): key, title, and the form's fields
+# in groups (a legend, or None), as the users' answers name the blocks. "actions" shows the organisme's actions (not
+# part of the form). A field of the form that no tab names goes to the first tab: never lost.
+FICHE_TABS = (
+    ("identite", "Identité", [
+        (None, ["raison_sociale", "nom_usuel", "siret", "nda", "uai"]),
+        ("Types d'organisme", ["est_organisme_formation", "est_financeur", "est_mediateur", "type_financeur"])]),
+    ("adresses", "Adresse et carnet d'adresses", [
+        ("Adresse et coordonnées", [*ADDRESS_FIELDS, "telephone", "autre_telephone", "telecopie", "courriel",
+                                    "site_internet"]),
+        ("Adresse postale", ["adresse_postale_differente", "postale_complement_service",
+                             "postale_complement_batiment", "postale_numero_voie", "postale_voie", "postale_lieu_dit",
+                             "postale_code_postal", "postale_ville"]),
+        ("Carnet d'adresses", ["adresses"])]),
+    ("contacts", "Carnet de contacts", [("Carnet de contacts", ["contacts"])]),
+    ("actions", "Actions de formation", []),
+)
+ACTIONS_SHOWN = 20  # the most recently changed; the actions list shows them all
+
+
+def _has_errors(errors) -> bool:
+    """A field's errors, nested for the inline rows (a list of dicts of lists)."""
+    if isinstance(errors, dict):
+        return any(_has_errors(value) for value in errors.values())
+    if isinstance(errors, (list, tuple)):
+        return any(_has_errors(value) for value in errors)
+    return bool(errors)
+
+
+def fiche_tabs(form) -> list[dict]:
+    """The tabs of the fiche: their groups of fields present in `form`, and whether one of them has an error."""
+    present = [f.name for f in form if getattr(f.widget, "input_type", None) != "hidden"]
+    placed = {name for _key, _title, groups in FICHE_TABS for _legend, names in groups for name in names}
+    tabs = []
+    for index, (key, title, groups) in enumerate(FICHE_TABS):
+        shown = [(legend, [name for name in names if name in present]) for legend, names in groups]
+        if index == 0 and set(present) - placed:
+            shown.append((None, [name for name in present if name not in placed]))
+        shown = [(legend, names) for legend, names in shown if names]
+        tabs.append({"key": key, "title": title, "groups": shown,
+                     "error": any(_has_errors(form[name].errors) for _legend, names in shown for name in names)})
+    return tabs
+
+
+def organisme_actions(organisme) -> tuple[list, int]:
+    """The organisme's actions the user may see: the ACTIONS_SHOWN last changed, and how many in all."""
+    condition = (Action.organisme_id == organisme.id) & permissions.scope_condition(current_user, Action)
+    total = db.session.scalar(select(func.count()).select_from(Action).where(condition)) or 0
+    rows = db.session.scalars(select(Action).where(condition)
+                              .order_by(Action.updated_at.desc(), Action.id.desc()).limit(ACTIONS_SHOWN)).all()
+    return rows, total
 
 
 def _shown(value) -> str:

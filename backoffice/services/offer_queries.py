@@ -83,10 +83,17 @@ _OFFER_ROLES = frozenset({ORGANISME, DOCUMENTALISTE})
 NAMED_LISTS: dict[str, NamedList] = {nl.key: nl for nl in (
     NamedList("toute_offre", "Afficher toute l'offre de formation",
               lambda user, today: true(), _OFFER_ROLES),
+    # Drafts to complete and submit (the help pages: « en rédaction/en brouillon : il faut la compléter et
+    # la soumettre »); an archived one waits for DESARCHIVER, not for typing.
     NamedList("saisies_en_cours", "Saisies en cours",
-              lambda user, today: Action.controle == Controle.EN_REDACTION, _OFFER_ROLES),
+              lambda user, today: and_(Action.controle == Controle.EN_REDACTION, Action.etat_fiche != EtatFiche.ARCHIVE),
+              _OFFER_ROLES),
+    # The help pages (help/content_offer.py): an action leaves « Données à modifier » once « contrôlée et mise en diffusion », so a
+    # submitted action (À contrôler) stays in it until VISER, as does one whose corrections were asked.
     NamedList("donnees_a_modifier", "Données à modifier",
-              lambda user, today: Action.controle == Controle.A_MODIFIER, _OFFER_ROLES),
+              lambda user, today: and_(Action.controle.in_((Controle.A_CONTROLER, Controle.A_MODIFIER)),
+                                       Action.etat_fiche != EtatFiche.ARCHIVE),
+              _OFFER_ROLES),
     # The control queue, oldest submission first. An archived fiche cannot be visé
     # (workflow: VISER needs a non-archived action), so it waits outside the queue.
     NamedList(Controle.A_CONTROLER.value, "Actions à contrôler",

@@ -179,7 +179,7 @@ def test_admin_still_works_under_the_csp(page, live_server, make):
     assert db.session.get(Contact, ids["Grouper"]) is None and db.session.get(Contact, ids["Garder"]) is not None
 
     browser.accept, browser.dialogs = False, []
-    browser.visit(f"/admin/organismes/edit/?id={organisme.id}")
+    browser.visit(f"/admin/organismes/edit/?id={organisme.id}#onglet-adresses")
     before = page.locator("#adresses .inline-field").count()
     page.click("#adresses-button")
     assert page.locator("#adresses .inline-field").count() == before + 1

@@ -74,14 +74,18 @@ B_ALL = ("b_redac", "b_modif", "b_conv", "b_conv_ctrl", "b_soon")
 
 def _expected(w):
     """Hand-computed sets: role -> counter key -> action ids (or organisme count)."""
+    # Données à modifier: submitted or to correct, not archived (help/content_offer.py: gone once visé)
     return {
         "organisme": {"toute_offre": _ids(w, *A_ALL), "saisies_en_cours": _ids(w, "a_redac"),
-                      "organismes_brouillon": 1, "donnees_a_modifier": _ids(w, "a_modif")},
+                      "organismes_brouillon": 1,
+                      "donnees_a_modifier": _ids(w, "a_modif", "a_ctrl_old", "a_ctrl_new")},
         "organisme_b": {"toute_offre": _ids(w, *B_ALL), "saisies_en_cours": _ids(w, "b_redac", "b_conv"),
-                        "organismes_brouillon": 0, "donnees_a_modifier": _ids(w, "b_modif")},
+                        "organismes_brouillon": 0, "donnees_a_modifier": _ids(w, "b_modif", "b_conv_ctrl")},
         "documentaliste": {"toute_offre": _ids(w, *A_ALL, *B_ALL),
                            "saisies_en_cours": _ids(w, "a_redac", "b_redac", "b_conv"),
-                           "organismes_brouillon": 2, "donnees_a_modifier": _ids(w, "a_modif", "b_modif"),
+                           "organismes_brouillon": 2,
+                           "donnees_a_modifier": _ids(w, "a_modif", "b_modif", "a_ctrl_old", "a_ctrl_new",
+                                                      "b_conv_ctrl"),
                            "a_controler": _ids(w, "a_ctrl_old", "a_ctrl_new", "b_conv_ctrl"),
                            "archivage_10_jours": _ids(w, "a_soon", "b_soon")},
         "financeur": {"conventionnees": _ids(w, "a_conv", "b_conv_ctrl")},
@@ -330,7 +334,7 @@ def test_dashboard_statement_count_is_bounded_and_cached(client, world, make, ap
         third, body = visit()
         assert len(first) <= 7 and len(reads_actions(first)) == 2, first  # counters + Source choices
         assert len(second) == 1 and not reads_actions(second), second  # the generation probe only
-        assert len(third) == len(first) and re.search(r'id="compteur-donnees_a_modifier".*?>2<', body, re.S)
+        assert len(third) == len(first) and re.search(r'id="compteur-donnees_a_modifier".*?>4<', body, re.S)
         assert 'id="chiffres-du"' not in body
         client.post("/deconnexion")
         login(client, world["users"]["documentaliste"].identifiant)
