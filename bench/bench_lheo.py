@@ -116,10 +116,15 @@ def import_bench(feed: str | None, sizes: list[int], keep: bool) -> dict:
     """The import at scale (see the module's docstring)."""
     from bench import generate
     from bench.lheo_feeds import cut, empty_base
-    from bench.pgutil import drop_database
+    from bench.pgutil import database_exists, drop_database
 
     name = f"bo_bench_lheo_{FULL_SCALE_ACTIONS // 1000}k"
-    generate.ensure(name, 1.0)
+    if feed is None:
+        generate.ensure(name, 1.0)
+    elif not database_exists(name):
+        # with --feed the base only lends its certifications; ensure() would regenerate (drop) a base
+        # it has no summary of, such as one copied from bo_bench_full with CREATE DATABASE ... TEMPLATE
+        raise SystemExit(f"base {name} absente : la générer (bench.generate) ou la copier avant --feed")
     results: dict = {"base": name}
     with tempfile.TemporaryDirectory() as folder:
         if feed is None:
@@ -140,7 +145,8 @@ def import_bench(feed: str | None, sizes: list[int], keep: bool) -> dict:
             results[size] = {"formations": written, "bytes": os.path.getsize(part), "first": first, "again": again}
             for label, r in (("into an empty base", first), ("again, same file", again)):
                 print(f"{written:>7} formations ({os.path.getsize(part) / 2**20:.0f} MiB) {label}: {r['seconds']} s = "
-                      f"{r['per_second']} formations/s (Python CPU {r['python_cpu_seconds']} s, load "
+                      f"{r['per_second']} formations/s (Python CPU {r['python_cpu_seconds']} s, PostgreSQL CPU "
+                      f"{r.get('postgresql_cpu_seconds')} s, load "
                       f"{r['load_average']}); RSS {r['rss_before_mb']} MiB, peak +{r['peak_growth_mb']} MiB; "
                       f"rejets {r['rejets']}, avertissements {r['avertissements']}; changed {r['changed']}; "
                       f"rows added {r['rows_added']}", flush=True)

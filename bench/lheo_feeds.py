@@ -74,8 +74,30 @@ def counts(name: str) -> dict:
                 for table in ("organisme", "action", "session", "contact", "adresse", "history")}
 
 
+def backends_cpu(database: str) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends connected to `database` (read in /proc:
+    the server on this host, as the benches run it; None elsewhere). A backend that ended since is
+    not counted: the import keeps its pooled connections open until it is done."""
+    from bench.pgutil import db_url
+
+    with psycopg.connect(db_url(database)) as conn:
+        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                                           "AND pid <> pg_backend_pid()", (database,))]
+    total = 0.0
+    try:
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return None
+    return total
+
+
 def import_once(database: str, feed: str, source: str, hors_perimetre: bool) -> dict:
     """Child process: import `feed` into `database`; time, peak memory, counts, problems."""
+    from sqlalchemy import text
+
     from backoffice import create_app
     from backoffice.extensions import db
     from backoffice.lheo_import import import_lheo
@@ -91,6 +113,9 @@ def import_once(database: str, feed: str, source: str, hors_perimetre: bool) -> 
         problems[(problem.gravite, problem.message.split(" : ")[0][:90])] += 1
 
     with app.app_context():
+        db.session.execute(text("SELECT 1"))  # the import's first connection, open before it starts
+        db.session.commit()
+        pg_before = backends_cpu(database)
         baseline = _rss_mb()
         sampler = RssSampler()
         sampler.start()
@@ -98,12 +123,14 @@ def import_once(database: str, feed: str, source: str, hors_perimetre: bool) -> 
         report = import_lheo(feed, source, keep=0, on_problem=tally, hors_perimetre=hors_perimetre)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         peak = sampler.stop()
+        pg_after = backends_cpu(database)
         db.session.remove()
         db.engine.dispose()
     after = counts(database)
     read = report.counts["formations_lues"]
     return {"formations": read, "seconds": round(seconds, 1), "per_second": round(read / seconds),
             "python_cpu_seconds": round(cpu, 1), "load_average": round(os.getloadavg()[0], 1),
+            "postgresql_cpu_seconds": None if pg_before is None or pg_after is None else round(pg_after - pg_before, 1),
             "rss_before_mb": round(baseline, 1), "rss_peak_mb": round(peak, 1),
             "peak_growth_mb": round(peak - baseline, 1),
             "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -83,6 +83,12 @@ class Output:
         pending = self.pending
         unit = self.session.begin_nested() if self.strict else None
         try:
+            if self.postgresql and not self.strict:
+                # the unit's commit does not wait for its WAL to reach the disk: a crash of the server
+                # may lose the last units committed, which the import's report and progress then
+                # overstate; the import is re-run (it is re-runnable: what was kept is skipped or
+                # merged). The database stays consistent either way (PostgreSQL's synchronous_commit)
+                self.session.execute(text("SET LOCAL synchronous_commit = off"))
             counts = pending["bulk"].write() if pending["bulk"] is not None else Counter()
             table = Action.__table__
             for item in pending["together"]:

@@ -26,7 +26,7 @@ from decimal import Decimal
 from operator import itemgetter
 from types import SimpleNamespace
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session as DbSession
 
 from .. import workflow as W
@@ -42,14 +42,16 @@ from ..models import (
     SessionFinanceur,
 )
 from ..models.listeners import utcnow
+from ..models.search_keys import fill_search_keys
+from ..models.sort_keys import organisme_sort_key
 from ..rules import format_numero
 from .lookups import OrganismeRow, address_key, person_key
-from .merge import dumps, loads, merge
+from .merge import carried, dumps, loads, merge
 from .parser_parts import ADDRESS_KEYS
 from .parser_sessions import DEFAULT_INSCRIPTION
 from .refs import Referentials
 from .resolve import ACTION_COLUMNS, SESSION_COLUMNS
-from .writer import COLLECTIONS, DATES, DECIMALS, Writer
+from .writer import COLLECTIONS, DATES, DECIMALS
 from .writer_records import ORGANISME_ADDRESS, column, plain
 
 HISTORY_COLUMNS = ("entity", "entity_key", "numero", "op", "field", "old_value", "new_value", "message",
@@ -122,17 +124,18 @@ class Bulk:
             if text_ != known.version_source:
                 self.versions.append((Organisme, known.id, text_))
             return key
-        result = merge(feed, None, {})
-        person = result.changes.pop("contact", None)
+        version = carried(feed)
+        changes = dict(version)
+        person = changes.pop("contact", None)
         row = self.tracked(Organisme, {"source": self.source, "identifiant_externe": data["ext_id"],
                                        "etat": EtatOrganisme.BROUILLON.value,
                                        "raison_sociale": data["fields"]["raison_sociale"]})
-        row.update({k: column(k, v) for k, v in result.changes.items()})
-        if any(k in result.changes for k in ORGANISME_ADDRESS):
-            place, _reason = self.refs.commune({**{k: plain(column(k, result.changes.get(k)))
+        row.update({k: column(k, v) for k, v in changes.items()})
+        if any(k in changes for k in ORGANISME_ADDRESS):
+            place, _reason = self.refs.commune({**{k: plain(column(k, changes.get(k)))
                                                    for k in ORGANISME_ADDRESS}, "_insee": data["_insee"]})
             row["code_insee"], row["region_code"] = place.code_insee, place.region_code
-        row["version_source"] = dumps(result.version)
+        row["version_source"] = dumps(version)
         ref = self.organismes[key] = Ref(row, key)
         self.fresh = key
         self.rows[Organisme].append(ref)
@@ -167,8 +170,7 @@ class Bulk:
     def action(self, key, data: dict, feed: dict, sessions: list, memory: dict | None) -> None:
         """A new action and its sessions (Writer.apply for an action the base does not hold)."""
         carnets = len(self.rows[Contact]) + len(self.rows[Adresse])
-        result = merge(feed, None, {})
-        changes = result.changes
+        changes = carried(feed)  # also what the feed said, remembered below
         row = self.tracked(Action, {"organisme_id": self.organismes[key], "source": self.source,
                                     "identifiant_externe": data["numero"], "intitule": data["action"]["intitule"]})
         row.update({k: changes[k] for k in ACTION_COLUMNS if k in changes})
@@ -182,7 +184,7 @@ class Bulk:
         for name in COLLECTIONS:
             self.links[name].extend((ref, value) for value in changes.get(name, ()))
         versions = {ext_id: self.session_row(key, ref, ext_id, values) for ext_id, values in sessions}
-        version = {"action": result.version, "sessions": versions}
+        version = {"action": changes, "sessions": versions}
         if memory is not None:
             version["import"] = memory
         row["version_source"] = dumps(version)
@@ -196,8 +198,8 @@ class Bulk:
             self.touched[key] += 1
 
     def session_row(self, key, action: Ref, ext_id: str, feed: dict) -> dict:
-        result = merge(feed, None, {})
-        changes = Writer.grouped(result.changes, feed)
+        # Writer.grouped adds nothing to a new session's changes: they hold every value carried
+        changes = carried(feed)
         row = self.tracked(Session, {"action_id": action, "identifiant_externe": ext_id})
         for k in SESSION_COLUMNS:
             if k in changes:
@@ -217,7 +219,7 @@ class Bulk:
         self.financeurs.extend((ref, code, places) for code, places in changes.get("financeurs", ()))
         self.rows[Session].append(ref)
         self.counts["sessions_creees"] += 1
-        return result.version
+        return changes
 
     # ------------------------------------------------------------ writing
     def write(self) -> Counter:
@@ -228,26 +230,32 @@ class Bulk:
         self.number(Action, "AF")
         self.number(Session, "SE")
         history = []
+        created = self.created
+        # written without the ORM: the search keys the models keep (models/search_keys.py)
+        fill_search_keys(self.session, self.rows[Organisme], self.rows[Action])
+        self.sort_keys(self.rows[Action])
         for model in (Organisme, Contact, Adresse, Action, Session):
             refs = self.rows[model]
             if refs:
                 self.insert(model, refs)
-            for ref in refs:
-                history.append(self.created(model, str(ref.id), ref.row.get("numero") or
-                                            str(model.__str__(SimpleNamespace(**ref.row)))[:60]))
+            if model in (Contact, Adresse):  # no number: the history names them as the model does
+                history += [created(model, str(ref.id), str(model.__str__(SimpleNamespace(**ref.row)))[:60])
+                            for ref in refs]
+            else:
+                history += [created(model, str(ref.id), ref.row["numero"]) for ref in refs]
         for name, (relation, _model, _attribute) in COLLECTIONS.items():
             table = getattr(Action, relation).property.secondary
             target = [c.key for c in table.columns if c.key != "action_id"][0]
             self.copy(table, ["action_id", target], [(ref.id, value) for ref, value in self.links[name]])
         funders = [(ref.id, code, places) for ref, code, places in self.financeurs]
         self.copy(SessionFinanceur.__table__, ["session_id", "financeur_code", "nb_places"], funders)
-        history += [self.created(SessionFinanceur, f"{sid},{code}", str(SessionFinanceur.__str__(
+        history += [created(SessionFinanceur, f"{sid},{code}", str(SessionFinanceur.__str__(
             SimpleNamespace(financeur=None, financeur_code=code, nb_places=places)))[:60])
             for sid, code, places in funders]
-        label = W.state_label(IMPORTED)
-        history += [{**self.created(Action, str(ref.id), ref.row["numero"]), "op": "transition",
-                     "field": "indicateurs", "new_value": label, "message": W.EVENT_LABELS[W.Event.IMPORTER]}
-                    for ref in self.rows[Action]]
+        label, message = W.state_label(IMPORTED), W.EVENT_LABELS[W.Event.IMPORTER]
+        user_id, actor, now = self.actor.user_id, self.actor.label, self.now
+        history += [(Action.__tablename__, str(ref.id), ref.row["numero"], "transition", "indicateurs", None, label,
+                     message, user_id, actor, now) for ref in self.rows[Action]]
         table = Organisme.__table__
         for key, times in self.touched.items():
             self.session.execute(update(table).where(table.c.id == self.organismes[key]).values(
@@ -255,8 +263,24 @@ class Bulk:
         for model, record_id, version in self.versions:
             self.session.execute(update(model.__table__).where(model.__table__.c.id == record_id)
                                  .values(version_source=version))
-        self.copy(History.__table__, list(HISTORY_COLUMNS), list(map(itemgetter(*HISTORY_COLUMNS), history)))
+        self.copy(History.__table__, list(HISTORY_COLUMNS), history)
         return self.counts
+
+    def sort_keys(self, actions: list[Ref]) -> None:
+        """The list's sort key of new actions (action.organisme_tri, models/sort_keys.py) in their rows,
+        before the COPY: what fill_action_sort_keys would set by an UPDATE of each action just
+        written, a second version of every row and of its index entries (it doubled PostgreSQL's
+        work of the import: bench/RESULTS.md, LHEO import at scale, 2026-12-05)."""
+        known = {ref.row["organisme_id"] for ref in actions if not isinstance(ref.row["organisme_id"], Ref)}
+        names = {}
+        if known:
+            table = Organisme.__table__
+            names = {row.id: organisme_sort_key(row) for row in self.session.execute(
+                select(table.c.id, table.c.nom_usuel, table.c.raison_sociale).where(table.c.id.in_(known)))}
+        for ref in actions:
+            owner = ref.row["organisme_id"]
+            ref.row["organisme_tri"] = (organisme_sort_key(SimpleNamespace(**owner.row)) if isinstance(owner, Ref)
+                                        else names.get(owner))
 
     def insert(self, model, refs: list[Ref]) -> None:
         """Rows whose id the next ones need: ids taken from the table's sequence then COPY on
@@ -281,10 +305,10 @@ class Bulk:
         for ref, new_id in zip(refs, ids, strict=True):
             ref.id = new_id
 
-    def created(self, model, key: str, numero: str) -> dict:
-        return {"entity": model.__tablename__, "entity_key": key, "numero": numero, "op": "insert", "field": None,
-                "old_value": None, "new_value": None, "message": "Création", "user_id": self.actor.user_id,
-                "actor_label": self.actor.label, "at": self.now}
+    def created(self, model, key: str, numero: str) -> tuple:
+        """The "Création" history row of a record, in HISTORY_COLUMNS' order."""
+        return (model.__tablename__, key, numero, "insert", None, None, None, "Création", self.actor.user_id,
+                self.actor.label, self.now)
 
     def number(self, model, prefix: str) -> None:
         """One block of numbers per batch and prefix (listeners.next_numero takes them one by one)."""

@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+import orjson
+
 
 def not_carried(value) -> bool:
     return value is None or value == []
@@ -59,8 +61,19 @@ def merge(feed: dict, version: dict | None, current: dict, fill_only: bool = Fal
     return result
 
 
+def carried(feed: dict) -> dict:
+    """merge(feed, None, {}).changes, which is also its .version: every value the feed carries (a
+    record never imported takes them all). Without the Merge and its three dicts: the bulk path
+    asks it of every new organisme, action and session."""
+    return {key: value for key, value in feed.items() if value is not None and value != []}
+
+
 def dumps(version: dict) -> str:
-    return json.dumps(version, ensure_ascii=False, sort_keys=True)
+    """The stored text of a version: compact JSON, keys sorted (one text per content, so that two
+    versions compare as texts). orjson writes it about six times faster than json.dumps; a version
+    stored by json.dumps (spaces after the separators) reads the same, and is rewritten once, as
+    memory only, the next time its formation is imported."""
+    return orjson.dumps(version, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def loads(text: str | None) -> dict | None:

@@ -29,6 +29,19 @@ _GEO = Decimal("0.000001")  # NUMERIC(8, 6) / NUMERIC(9, 6)
 
 
 def split_lines(lines: list[str]) -> dict:
+    """split_lines_of(lines), kept per list of lines: a feed gives the same places again and again."""
+    return dict(_split_lines(tuple(lines)))
+
+
+_STREET = re.compile(r"(\d+(?: ?(?:bis|ter|quater|[A-Za-z]))?) (.+)")
+
+
+@lru_cache(maxsize=8192)
+def _split_lines(lines: tuple[str, ...]) -> dict:
+    return split_lines_of(list(lines))
+
+
+def split_lines_of(lines: list[str]) -> dict:
     """LHEO address lines -> complement_service, complement_batiment, numero_voie + voie, lieu_dit.
 
     The export writes the non-empty fields in that order (lheo_parts.address_lines); this picks
@@ -46,7 +59,7 @@ def split_lines(lines: list[str]) -> dict:
     fields["complement_service"] = before[0][:100] if before else None
     fields["complement_batiment"] = before[1][:100] if len(before) > 1 else None
     fields["lieu_dit"] = after[0][:100] if after else None
-    m = re.fullmatch(r"(\d+(?: ?(?:bis|ter|quater|[A-Za-z]))?) (.+)", lines[street])
+    m = _STREET.fullmatch(lines[street])
     if m and len(m.group(1)) <= 10:
         fields["numero_voie"], fields["voie"] = m.group(1), m.group(2)
     else:
@@ -96,8 +109,8 @@ def address(t: Tree, adr, name: str | None = None) -> dict | None:
         t.reject(adr, "adresse sans code postal ou sans ville : adresse ignorée")
         return None
     denomination = t.text(adr, "denomination", limit=LIMITS["libelle"], label="denomination")
-    t.text(adr, "departement")  # the commune's, found from the INSEE code or the postal code and town
-    t.text(adr, "region")
+    t.child(adr, "departement")  # the commune's, found from the INSEE code or the postal code and town
+    t.child(adr, "region")
     pays = t.text(adr, "pays")
     geo = t.child(adr, "geolocalisation")
     latitude, longitude = (_geo(t, geo, "latitude", 90), _geo(t, geo, "longitude", 180)) if geo is not None else (
