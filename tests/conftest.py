@@ -164,6 +164,17 @@ def make(app):
     return factories.Factory()
 
 
+@pytest.fixture
+def demo_password(app):
+    """The demo base of `flask seed-demo` loaded (its accounts, their actions in every state); its password."""
+    from backoffice.extensions import db
+    from seeds.demo import DEMO_PASSWORD, load_demo
+    with acting_as(SYSTEM):
+        load_demo(db.session)
+        db.session.commit()
+    return DEMO_PASSWORD
+
+
 def login(client, identifiant: str, password: str = "motdepasse-de-test-1"):
     response = client.post("/connexion", data={"identifiant": identifiant, "password": password})
     assert response.status_code == 302, f"login of {identifiant} failed: {response.status_code}"

@@ -4,11 +4,11 @@ from playwright.sync_api import expect
 from tests.factories import TEST_PASSWORD
 
 
-def log_in(page, identifiant: str) -> None:
+def log_in(page, identifiant: str, password: str = TEST_PASSWORD) -> None:
     """The login form, as a user fills it (page paths are relative to the live server: base_url)."""
     page.goto("/connexion")
     page.fill("#identifiant", identifiant)
-    page.fill("#password", TEST_PASSWORD)
+    page.fill("#password", password)
     with page.expect_navigation():
         page.click("button[type=submit]")
     expect(page.locator("#current-user")).to_be_visible()

@@ -20,7 +20,6 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from backoffice.actor import SYSTEM, acting_as
 from backoffice.extensions import db
 from backoffice.help.entries import ENTRIES, REGISTRATION_SLUG
 from backoffice.models import Action
@@ -74,14 +73,6 @@ def page_frame_problems(page) -> list[str]:
     return found
 
 
-def browser_log_in(page, identifiant: str, password: str) -> None:
-    page.goto("/connexion")
-    page.fill("#identifiant", identifiant)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    expect(page.locator("#current-user")).to_be_visible()
-
 
 def extra_pages(role: str) -> list[str]:
     """Screens the menu crawl does not reach as such: the fiche's tabs, the help, an error page each."""
@@ -93,14 +84,6 @@ def extra_pages(role: str) -> list[str]:
         pages.append("/admin/supervision/")  # 403 for an organisme user
     return pages
 
-
-@pytest.fixture
-def demo_password(app):
-    from seeds.demo import DEMO_PASSWORD, load_demo
-    with acting_as(SYSTEM):
-        load_demo(db.session)
-        db.session.commit()
-    return DEMO_PASSWORD
 
 
 def test_no_serious_accessibility_violation_on_any_screen_of_any_role(page, live_server, client, demo_password):
@@ -123,7 +106,7 @@ def test_no_serious_accessibility_violation_on_any_screen_of_any_role(page, live
         client.post("/deconnexion")
         login(client, identifiant, demo_password)
         urls = [*crawl(client), *extra_pages(role)]
-        browser_log_in(page, identifiant, demo_password)
+        log_in(page, identifiant, demo_password)
         for url in urls:
             check(url, role)
         page.context.clear_cookies()  # logged out, whatever the last page (an error page has no menu)

@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from backoffice.actor import SYSTEM, acting_as
 from backoffice.extensions import db
 from backoffice.help.entries import ENTRIES
 from backoffice.models import Action, Dispositif, Organisme
+from tests.browser.steps import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 
@@ -46,23 +46,6 @@ class Camera:
         self.shot(name)
 
 
-def log_in(page, identifiant: str, password: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/connexion")
-    page.fill("#identifiant", identifiant)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    expect(page.locator("#current-user")).to_be_visible()
-
-
-@pytest.fixture
-def demo_password(app):
-    from seeds.demo import DEMO_PASSWORD, load_demo
-    with acting_as(SYSTEM):
-        load_demo(db.session)
-        db.session.commit()
-    return DEMO_PASSWORD
 
 
 def test_main_screens_of_a_documentaliste_and_an_organisme(page, live_server, demo_password, artifacts):
@@ -97,6 +80,7 @@ def test_main_screens_of_a_documentaliste_and_an_organisme(page, live_server, de
     camera.visit(f"/aide/{ENTRIES[0].slug}", "documentaliste-page-aide")
 
     # the organisme (demo account jdupont1)
+    page.context.clear_cookies()
     log_in(page, "jdupont1", demo_password)
     camera.shot("organisme-tableau-de-bord")
     camera.visit("/admin/actions/", "organisme-actions")

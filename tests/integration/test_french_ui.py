@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from backoffice.actor import SYSTEM, acting_as
 from backoffice.extensions import db
 from backoffice.models import Action, Contact, Dispositif
 from backoffice.models import Session as FormationSession
@@ -159,22 +158,14 @@ def crawl(client, max_pages: int = 120) -> dict[str, str]:
     return pages
 
 
-@pytest.fixture
-def demo_base(app):
-    from seeds.demo import DEMO_PASSWORD, load_demo
-    with acting_as(SYSTEM):
-        load_demo(db.session)
-        db.session.commit()
-    return DEMO_PASSWORD
-
 
 @ONE_BACKEND
-def test_no_english_on_any_screen_of_any_role(client, demo_base):
+def test_no_english_on_any_screen_of_any_role(client, demo_password):
     started = time.monotonic()
     problems, visited = [], {}
     for role, identifiant in ROLES.items():
         client.post("/deconnexion")
-        login(client, identifiant, demo_base)
+        login(client, identifiant, demo_password)
         pages = crawl(client)
         visited[role] = pages
         for url, page in pages.items():
