@@ -77,10 +77,14 @@ def make_database(backend: str, request, tmp_path) -> str:
         path = tmp_path / "test.sqlite"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    template = request.getfixturevalue("pg_template")
-    name = f"bo_t_{RUN_ID}_{uuid.uuid4().hex[:10]}"
+    return new_pg_database(request, f"bo_t_{RUN_ID}_{uuid.uuid4().hex[:10]}",
+                           request.getfixturevalue("pg_template"))
+
+
+def new_pg_database(request, name: str, template: str | None = None) -> str:
+    """A PostgreSQL database for one test (empty, or a copy of `template`), dropped after it; its URL."""
     with _pg_admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
     def drop():
         with _pg_admin() as conn:

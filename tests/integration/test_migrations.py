@@ -19,7 +19,7 @@ from backoffice import create_app
 from backoffice.actor import SYSTEM, acting_as
 from backoffice.db_schema import apply_schema_file, create_schema
 from backoffice.migrations import BASELINE, HERE, head_revisions, script_directory
-from tests.conftest import RUN_ID, _pg_admin, _pg_url, app_config, make_database
+from tests.conftest import RUN_ID, app_config, make_database, new_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 FROZEN = HERE / "versions" / "0001_baseline.sql"
@@ -33,14 +33,7 @@ def new_database(backend, request, tmp_path):
         name = f"bo_mig_{RUN_ID}_{uuid.uuid4().hex[:8]}"
         if backend == "sqlite":
             return f"sqlite:///{tmp_path / name}.sqlite"
-        with _pg_admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-        def drop():
-            with _pg_admin() as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        request.addfinalizer(drop)
-        return _pg_url(name)
+        return new_pg_database(request, name)
     return _new
 
 
