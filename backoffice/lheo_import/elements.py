@@ -142,7 +142,7 @@ class Tree:
     def text(self, el, *path, limit: int | None = None, label: str | None = None) -> str | None:
         """The trimmed text of a descendant (control characters dropped), None when blank or a
         filler ("-", "Non renseigné"). Longer than `limit`: reported and left out."""
-        if len(path) == 1:  # child(el, tag) and value(), inlined: a hundred calls per formation
+        if len(path) == 1:  # child(el, tag), inlined: a hundred calls per formation
             if el is None:
                 return None
             found = self._kids.get(el)
@@ -153,16 +153,9 @@ class Tree:
                 return None
             node = found[0]
             self.seen.add(node)
-            text = node.text
-            if text is None:
-                return None
-            value = (text.strip() or None) if text.isprintable() else clean(text)
-            if value is None or value in FILLERS:
-                return None
-            if limit is not None and len(value) > limit:
-                return self.value(node, limit, label)  # reported there
-            return value
-        node = self.child(el, *path) if path else self.mark(el)
+        else:
+            node = self.child(el, *path) if path else self.mark(el)
+        # value() is the one home of what a text is (trimmed, cleaned, fillers, length)
         return self.value(node, limit, label)
 
     def value(self, node, limit: int | None = None, label: str | None = None) -> str | None:
