@@ -6,7 +6,7 @@ with its precision ("jour", "mois" or "annee"). Documented in openapi.yaml.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 
 from .. import rules
 from ..export.lheo_format import decimal_or_none, rncp_code, rs_code
@@ -15,14 +15,21 @@ from ..models import Dispositif, EtatRecrutement, Financeur, Langue, ModalitePed
 
 
 class Labels:
-    """The labels of the code tables an offer refers to, read once per request."""
+    """The labels of the code tables an offer refers to, read once per request in one statement
+    (a UNION ALL of the seven small tables: a statement each was a third of the API's statements)."""
+
+    TABLES = (("etats", EtatRecrutement), ("dispositifs", Dispositif), ("publics", PublicVise), ("langues", Langue),
+              ("romes", Rome), ("modalites_pedagogiques", ModalitePedagogique), ("financeurs", Financeur))
 
     def __init__(self, db_session):
-        def table(model, key="code", label="libelle"):
-            return dict(db_session.execute(select(getattr(model, key), getattr(model, label))).all())
-        self.etats, self.dispositifs = table(EtatRecrutement), table(Dispositif)
-        self.publics, self.langues, self.romes = table(PublicVise), table(Langue), table(Rome)
-        self.modalites_pedagogiques, self.financeurs = table(ModalitePedagogique), table(Financeur)
+        tables: dict[str, dict] = {name: {} for name, _model in self.TABLES}
+        rows = union_all(*(select(literal(name).label("t"), model.code.label("code"), model.libelle.label("libelle"))
+                           for name, model in self.TABLES))
+        for name, code, label in db_session.execute(rows).all():
+            tables[name][code] = label
+        self.etats, self.dispositifs = tables["etats"], tables["dispositifs"]
+        self.publics, self.langues, self.romes = tables["publics"], tables["langues"], tables["romes"]
+        self.modalites_pedagogiques, self.financeurs = tables["modalites_pedagogiques"], tables["financeurs"]
 
 
 def _number(value):

@@ -121,6 +121,18 @@ def _nom_condition(nom: str, user):
                                                               permissions.scope_condition(user, Action)))
 
 
+def _one_action(action_parts: list, fenced: bool):
+    """EXISTS an action of the organisme meeting `action_parts`. `fenced`: kept a per-organisme
+    test (OFFSET 0 stops PostgreSQL from turning the EXISTS into a join), for a criterion most
+    organismes meet ("certifiant non"): the page then reads the organismes in raison-sociale order
+    and stops at the page, whatever the base's size. As a join, the planner underestimated the
+    organismes meeting it and ran it in parallel: 17 to 32 ms at 400,000 actions for 1 ms at 4,000
+    (EXPLAIN ANALYZE on the bench bases), and 1 ms once fenced at both."""
+    if not fenced:
+        return exists().where(*action_parts)
+    return select(Action.id).where(*action_parts).offset(0).exists()
+
+
 def criteria_condition(criteria: OrganismeCriteria, user, today=None):
     """The criteria as one condition on Organisme (scope NOT included)."""
     parts = []
@@ -144,7 +156,7 @@ def criteria_condition(criteria: OrganismeCriteria, user, today=None):
             action_parts.append(Action.programme_id == criteria.programme_id)
         if criteria.certifiant is not None:
             action_parts.append(_certifiante() if criteria.certifiant else ~_certifiante())
-        parts.append(exists().where(*action_parts))
+        parts.append(_one_action(action_parts, fenced=criteria.certifiant is False and criteria.programme_id is None))
     return and_(*parts) if parts else true()
 
 

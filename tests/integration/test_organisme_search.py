@@ -66,6 +66,8 @@ def test_each_criterion_and_their_combinations(orgs, make):
     # the same action must be conventionnée AND certifiante: the mediateur has each on a different one
     assert _find(orgs, doc, conventionnee="oui", certifiant="oui") == {"greta"}
     assert _find(orgs, doc, conventionnee="non", certifiant="non") == {"opco"}
+    assert _find(orgs, doc, programme=str(orgs["p2"].id), certifiant="non") == {"mediateur"}
+    assert _find(orgs, doc, programme=str(orgs["p1"].id), certifiant="non") == set()
     assert _find(orgs, doc, liste="organismes_brouillon") == {"draft"}
     assert _find(orgs, doc, nom="zzz") == set()
     bad = oq.parse_criteria({"identifiant": "AF_0000000001", "programme": "x"})
@@ -78,6 +80,9 @@ def test_scope_and_paging(orgs, make):
     assert _find(orgs, user) == {"greta", "draft"}
     assert _find(orgs, user, nom="OPCO") == set()
     assert _find(orgs, user, certifiant="oui") == {"greta"}
+    # "non" is tested per organisme (organisme_queries._one_action): still within the user's actions
+    assert _find(orgs, user, certifiant="non") == set()
+    assert _find(orgs, make.user("organisme", organismes=[orgs["mediateur"]]), certifiant="non") == {"mediateur"}
     assert _find(orgs, user, liste="organismes_brouillon") == {"draft"}
     doc = make.user("documentaliste")
     criteria = oq.parse_criteria({})
