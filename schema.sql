@@ -265,6 +265,10 @@ CREATE INDEX ix_organisme_siret ON organisme (siret);
 CREATE INDEX ix_organisme_updated ON organisme (updated_at);
 CREATE INDEX ix_organisme_a_valider ON organisme (modifications_a_valider) WHERE modifications_a_valider;
 CREATE INDEX ix_organisme_search ON organisme USING gin (search_key gin_trgm_ops);  -- postgresql only
+-- an organisme's whole name typed in a search box: a prefix of its key (raison sociale) or of
+-- the key's second part (nom usuel), services/organisme_name_search.py
+CREATE INDEX ix_organisme_raison_sociale_key ON organisme (search_key text_pattern_ops);  -- postgresql only
+CREATE INDEX ix_organisme_nom_usuel_key ON organisme ((substr(search_key, strpos(search_key, '  ') + 1)) text_pattern_ops);  -- postgresql only
 CREATE UNIQUE INDEX ux_organisme_externe ON organisme (source, identifiant_externe)
     WHERE identifiant_externe IS NOT NULL;
 

@@ -16,6 +16,7 @@ from ..rules import search_problem, searched_numero
 from ..services.search_text import contains, numero_condition, relevance, text_condition
 from .list_order import LAST_PAGE_ARG, REACHABLE_ROWS, pager_note, reachable_pages, reversed_order
 from .search_filters import LiteralFilterConverter
+from .search_pool import pooled
 
 LOADERS = {"joinedload": joinedload, "selectinload": selectinload}
 
@@ -71,9 +72,14 @@ class ListQueryMixin:
         if not execute:  # exports stream the query (every column) and need no count
             return count, query.options(*self.list_loader_options(), *self._built(
                 "export", lambda: self._eager_loads(self.export_eager_load)))
+        pool_text = g.pop("_search_pool_text", None) if has_request_context() else None
+        if pool_text is not None:
+            query = pooled(query.limit(None).offset(None), pool_text)  # in the list as filtered (search_pool.py)
+            if size:
+                query = query.limit(size).offset(page * size)
         if size and self.asks_last_page():
             return self._last_page(query, size)
-        return self._page(query, page * (size or 0))
+        return self._page(query, page * (size or 0), ranked=pool_text is not None)
 
     # --------------------------------------------------------- reachable pages (list_order.py)
     def _get_list_extra_args(self):
@@ -104,15 +110,16 @@ class ListQueryMixin:
     def pager_note(self, count, page_size) -> str | None:
         return pager_note(isinstance(count, AtLeast), page_size, self.count_cap)
 
-    def _page(self, query, offset: int) -> tuple[int, list]:
+    def _page(self, query, offset: int, ranked: bool = False) -> tuple[int, list]:
         """(bounded count, rows) in one statement: the count is a column of every row, an
         uncorrelated sub-select that PostgreSQL runs once (one round trip less per page). A page
-        past the end has no row to carry it: counted apart."""
+        past the end has no row to carry it: counted apart. A deep page, or a search's pool in
+        relevance order (`ranked`: a thousand rows ranked for twenty), takes its ids first."""
         names = list(self.list_extra_columns)
         count = self._bounded_count_select(query, offset).scalar_subquery().label("list_count")
         extra = self._built("extra", lambda: [self.list_extra_columns[name]().label(name) for name in names])
         page = query.options(*self.list_loader_options(), *self.list_deferred_columns())
-        if offset:
+        if offset or ranked:
             page = self._deferred_join(page)
         rows = page.add_columns(count, *extra).all()
         if not rows:
@@ -176,10 +183,11 @@ class ListQueryMixin:
             condition = false()
         elif condition is None:
             condition = text_condition(self.model, search)
-            ranked = relevance(self.model, search)
-            if ranked is not None and self._ranks_search():
-                condition, rank = ranked  # the pool: the actions found, at most RELEVANCE_POOL
-                query = query.order_by(rank)
+            rank = relevance(self.model, search)
+            if rank is not None and self._ranks_search():
+                # the words are searched in the pool, built once the list is filtered (get_list)
+                g._search_pool_text = search
+                return query.order_by(rank), count_query, joins, count_joins
         if condition is not None:
             return (query.filter(condition), None if count_query is None else count_query.filter(condition),
                     joins, count_joins)

@@ -61,8 +61,28 @@ def with_organisme_key(action_key: str, organisme_key: str) -> str:
 
 
 def organisme_search_key(raison_sociale, nom_usuel=None, siret=None) -> str:
-    """An organisme's key: the words of its names and its SIRET."""
-    return search_key(raison_sociale, nom_usuel, siret)
+    """An organisme's key: the words of its names and its SIRET, each part keyed apart
+    (' eurl bati sante  bati sante  341 '): a word typed is found in any part, and a part ends
+    where two spaces meet, so that a whole name is told from a run of words (name_pattern)."""
+    return search_key(raison_sociale) + search_key(nom_usuel) + search_key(siret)
+
+
+NAME_WORDS_MIN = 2  # a name looked up whole has two words or more (one is too often a word of titles)
+
+
+def second_part(key: str) -> str:
+    """An organisme's key from its second part (the nom usuel's) on; the whole key when it has
+    one part. The database computes the same: substr(key, strpos(key, '  ') + 1)."""
+    return key[key.find("  ") + 1:]
+
+
+def name_pattern(text) -> str | None:
+    """The LIKE pattern matching an organisme's key whose raison sociale is `text` (matched on
+    the key) or whose nom usuel is (matched on second_part(key)), accents, case and spacing
+    aside; None: fewer than NAME_WORDS_MIN words, not looked up as a name."""
+    if len(search_words(text)) < NAME_WORDS_MIN:
+        return None
+    return escape_like(search_key(text)) + " %"
 
 
 def word_pattern(word: str) -> str | None:

@@ -59,26 +59,15 @@ def _part_matches(pattern, words: list[str]):
     return and_(*(Action.search_key.like(pattern(word), escape=LIKE_ESCAPE) for word in words))
 
 
-# the most recently changed actions found, put in relevance order: the rows the pager reaches (1,000),
-# and one more so that the list still says "plus de 1 000" when there are more
-RELEVANCE_POOL = 1001
-
-
 def relevance(model, text: str):
-    """(condition, order) putting the actions found for `text` in relevance order: every word in
-    the intitulé first, then every word in the organisme's names, then the rest (objectif,
-    contenu); Modifié le after. Ordered are the RELEVANCE_POOL most recently changed actions found
-    (the condition): a common word ("professionnel", most of the base) would otherwise cost the
-    rank of every action found (seconds at 400,000 actions), where the list's index on Modifié le
-    stops at the pool. None: no such order for `model` or `text`."""
+    """The order putting the actions found for `text` in relevance order: every word in the
+    intitulé first, then every word in the organisme's names, then the rest (objectif, contenu);
+    Modifié le after (the list's own order). Ranked are a pool of the actions found, taken in the
+    list (admin_views/search_pool.py). None: no such order for `model` or `text`."""
     words = search_words(text)
     if model is not Action or not words:
         return None
-    # a WITH: the page's rows and its bounded count (list_query.py) read the pool found once
-    pool = (select(Action.id).where(_all_words(action_word, words))
-            .order_by(Action.updated_at.desc(), Action.id.desc()).limit(RELEVANCE_POOL).cte("relevance_pool"))
-    rank = case((_part_matches(title_pattern, words), 0), (_part_matches(organisme_pattern, words), 1), else_=2)
-    return Action.id.in_(select(pool.c.id)), rank
+    return case((_part_matches(title_pattern, words), 0), (_part_matches(organisme_pattern, words), 1), else_=2)
 
 
 def _organisme_ids(numero: str):
