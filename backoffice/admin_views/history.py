@@ -5,7 +5,7 @@ import re
 from datetime import date, datetime
 from functools import cache
 
-from flask import abort, request, url_for
+from flask import abort, g, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla.filters import (
     BaseSQLAFilter,
@@ -21,10 +21,12 @@ from sqlalchemy.orm import selectinload
 from .. import workflow
 from ..extensions import db
 from ..models import ETATS_ORGANISME, History, Organisme, User, user_organisme
-from ..rules import locks
+from ..rules import locks, search_problem, searched_numero
 from ..services.search_text import contains, text_condition
 from ..templating import date_fr, datetime_fr
 from .base import ReadOnlyModelView
+from .journal_search import author_condition, digits_numero_condition
+from .journal_search import pooled as journal_pool
 from .labels import field_label, record_noun
 from .referential_labels import LABELS as REFERENTIAL_LABELS
 from .referential_labels import USER_LABELS
@@ -194,3 +196,20 @@ class HistoryJournalView(ReadOnlyModelView):
     @property
     def can_export(self):
         return False
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """A number (prefixed or its digits alone) by equality, else the authors' labels
+        (journal_search.py); a text too long or a prefixed number as every list does."""
+        if search_problem(search) is not None or searched_numero(search) is not None:
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        condition = digits_numero_condition(search)
+        if condition is None:
+            if self._ranks_search() and db.session.get_bind().dialect.name == "postgresql":
+                g._search_pool_text = search  # read label by label once the list is filtered (get_list)
+                return query, count_query, joins, count_joins
+            condition = author_condition(search)
+        return (query.filter(condition), None if count_query is None else count_query.filter(condition),
+                joins, count_joins)
+
+    def search_pool(self, query, text: str):
+        return journal_pool(query, text)

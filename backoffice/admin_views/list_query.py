@@ -74,7 +74,7 @@ class ListQueryMixin:
                 "export", lambda: self._eager_loads(self.export_eager_load)))
         pool_text = g.pop("_search_pool_text", None) if has_request_context() else None
         if pool_text is not None:
-            query = pooled(query.limit(None).offset(None), pool_text)  # in the list as filtered (search_pool.py)
+            query = self.search_pool(query.limit(None).offset(None), pool_text)  # in the list as filtered
             if size:
                 query = query.limit(size).offset(page * size)
         if size and self.asks_last_page():
@@ -159,6 +159,11 @@ class ListQueryMixin:
         return query.order_by(pk.desc() if sort_desc else pk.asc()), joins
 
     # --------------------------------------------------------- search
+    def search_pool(self, query, text: str):
+        """`query` (the list filtered, in order, no page yet) kept to the rows a search set aside
+        in _apply_search finds: the actions' pool in relevance order (search_pool.py)."""
+        return pooled(query, text)
+
     filter_converter = LiteralFilterConverter()  # "contient" filters searched as typed (search_filters.py)
 
     def get_column_names(self, only_columns, excluded_columns):
