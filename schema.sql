@@ -724,6 +724,8 @@ CREATE INDEX ix_history_entity ON history (entity, entity_key, at);
 CREATE INDEX ix_history_at ON history (at);
 -- a number typed in the journal's search box finds its rows by equality (admin_views/list_query.py)
 CREATE INDEX ix_history_numero ON history (numero);
+-- the journal's search of a record without a number by its label (admin_views/journal_search.py)
+CREATE INDEX ix_history_label_search ON history USING gin (lower(numero) gin_trgm_ops) WHERE substr(numero, 1, 3) NOT IN ('OF_', 'AF_', 'SE_');  -- postgresql only
 -- the journal's sort by author (then date: list_query.py's sort_tiebreak) and its Auteur filter
 CREATE INDEX ix_history_actor ON history (actor_label, at, id);
 CREATE INDEX ix_history_user ON history (user_id, at, id) WHERE user_id IS NOT NULL;

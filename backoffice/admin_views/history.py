@@ -25,8 +25,9 @@ from ..rules import locks, search_problem, searched_numero
 from ..services.search_text import contains, text_condition
 from ..templating import date_fr, datetime_fr
 from .base import ReadOnlyModelView
-from .journal_search import author_condition, digits_numero_condition
+from .journal_search import digits_numero_condition
 from .journal_search import pooled as journal_pool
+from .journal_search import text_condition as journal_text_condition
 from .labels import field_label, record_noun
 from .referential_labels import LABELS as REFERENTIAL_LABELS
 from .referential_labels import USER_LABELS
@@ -198,8 +199,8 @@ class HistoryJournalView(ReadOnlyModelView):
         return False
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        """A number (prefixed or its digits alone) by equality, else the authors' labels
-        (journal_search.py); a text too long or a prefixed number as every list does."""
+        """A number (prefixed or its digits alone) by equality, else the records' and the authors'
+        labels (journal_search.py); a text too long or a prefixed number as every list does."""
         if search_problem(search) is not None or searched_numero(search) is not None:
             return super()._apply_search(query, count_query, joins, count_joins, search)
         condition = digits_numero_condition(search)
@@ -207,7 +208,7 @@ class HistoryJournalView(ReadOnlyModelView):
             if self._ranks_search() and db.session.get_bind().dialect.name == "postgresql":
                 g._search_pool_text = search  # read label by label once the list is filtered (get_list)
                 return query, count_query, joins, count_joins
-            condition = author_condition(search)
+            condition = journal_text_condition(search)
         return (query.filter(condition), None if count_query is None else count_query.filter(condition),
                 joins, count_joins)
 

@@ -1,4 +1,4 @@
-"""Clés de recherche des organismes : raison sociale, nom usuel et SIRET séparés.
+"""Recherche : clés des organismes par nom, index du journal sur les fiches sans numéro.
 
 rules/search_text.py organisme_search_key now keys each name apart (two spaces end a part), so
 that a whole name typed in the actions' search box is looked up as a name
@@ -6,7 +6,8 @@ that a whole name typed in the actions' search box is looked up as a name
 the models keep them with (models/search_keys.py). The copies in their actions' keys are left as
 they are: the same words, found by the same word patterns (an organisme's next rename rewrites
 them); the name look-up reads the organisme's own key only. On PostgreSQL, the two btree
-indexes of that look-up (schema.sql); SQLite reads its small organisme table.
+indexes of that look-up, and the journal's trigram index on the labels of the records without a
+number (schema.sql); SQLite reads its tables.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -44,6 +45,9 @@ def _single_spaced(raison_sociale, nom_usuel, siret) -> str:
 INDEXES = [
     ("ix_organisme_raison_sociale_key", "organisme (search_key text_pattern_ops)"),
     ("ix_organisme_nom_usuel_key", "organisme ((substr(search_key, strpos(search_key, '  ') + 1)) text_pattern_ops)"),
+    # the journal's search of a record without a number by its label (admin_views/journal_search.py)
+    ("ix_history_label_search", "history USING gin (lower(numero) gin_trgm_ops) "
+                                "WHERE substr(numero, 1, 3) NOT IN ('OF_', 'AF_', 'SE_')"),
 ]
 
 
