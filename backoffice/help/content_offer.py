@@ -12,7 +12,9 @@ ENTRIES = (
 Le menu **Votre tableau de bord** compte vos actions par liste : « Afficher toute l'offre de formation »,
 « Saisies en cours », « Données à modifier »… Cliquez sur un chiffre pour ouvrir la liste correspondante.
 La [liste des actions](/admin/actions/) s'ouvre aussi par **Gérer ses offres › Actions de formation** ;
-sa zone de recherche trouve une action par son intitulé ou son identifiant (AF_…).
+sa zone de recherche trouve une action par les mots de son intitulé, de son organisme ou de son contenu
+(accents et majuscules ignorés), par son identifiant (AF_…) ou par celui d'une de ses sessions (SE_…) ;
+le nom complet d'un organisme (raison sociale ou nom usuel) affiche ses actions.
 
 Une action disparaît des « Données à modifier » quand elle a été contrôlée et visée par les documentalistes :
 elle est alors diffusée. L'organisme de votre fiche se retrouve par
