@@ -54,6 +54,49 @@ def decimal_value(text: str | None) -> Decimal | None:
     return number.copy_abs() if number == 0 else number  # "-0" is 0
 
 
+@lru_cache(maxsize=16)
+def _step(places: int) -> Decimal:
+    """10^-places, the quantum of a number kept with `places` decimals."""
+    return Decimal(1).scaleb(-places)
+
+
+@lru_cache(maxsize=8192)  # session dates repeat across a feed; a PartialDate is frozen
+def _partial_date(text: str) -> PartialDate | None:
+    return parse_partial_date(text)
+
+
+_LEAF: dict = {}  # the index of an element without children (never filled)
+
+
+def _index(root) -> tuple[dict, dict]:
+    """({element: {qualified tag: its first child of that tag}}, {(element, qualified tag): all its
+    children of that tag, in document order, when there are several}) for every element of `root`
+    that has children, in one walk (cheaper than one iteration per parent; most tags come once in
+    their parent). A comment or processing instruction is keyed by its factory, which no tag asked
+    for equals. The proxies stay the same objects while they are held here."""
+    first: dict = {}
+    more: dict = {}
+    last = found = None
+    nodes = root.iter()
+    next(nodes)  # the root itself, nobody's child here
+    for node in nodes:
+        parent = node.getparent()
+        if parent is not last:  # siblings come in a row but for their own descendants
+            last = parent
+            found = first.get(parent)
+            if found is None:
+                found = first[parent] = {}
+        tag = node.tag
+        earlier = found.setdefault(tag, node)
+        if earlier is not node:
+            group = more.get((parent, tag))
+            if group is None:
+                more[(parent, tag)] = [earlier, node]
+            else:
+                group.append(node)
+    return first, more
+
+
 class Tree:
     """One formation: its elements as read by the parser, and the problems found on the way."""
 
@@ -64,14 +107,15 @@ class Tree:
         self.removed = removed  # paths of the elements the schema refused (reader.clean_formation)
         self.seen: set = {formation}
         self.upstream: list[str] = []  # the earlier identifiers of its elements (parser_parts.upstream)
-        # element -> {qualified tag: its children of that tag}: the parser asks for a child by name
-        # about 160 times per formation, and a dict beats lxml's find() by a factor of ten; filled
-        # per parent when first asked (most elements are leaves nobody asks the children of)
-        self._kids: dict = {}
+        # the children of each element by qualified tag: the parser asks for a child by name about
+        # 160 times per formation, and a dict beats lxml's find() by a factor of ten; it asks for
+        # the children of nearly every parent, so all are indexed at once (_index)
+        self._first, self._more = _index(formation)
 
     def refused(self, parent, *path) -> bool:
         """Was `parent`/`path` given in the file and refused by the schema (then reported)?"""
-        return parent is not None and "/".join((element_path(parent), *path)) in self.removed
+        # nothing refused (the common case): no path to work out
+        return bool(self.removed) and parent is not None and "/".join((element_path(parent), *path)) in self.removed
 
     # ------------------------------------------------------------ problems
     def reject(self, el, message: str) -> None:
@@ -90,40 +134,25 @@ class Tree:
             self.seen.add(el)
         return el
 
-    def _index(self, el) -> dict:
-        """{qualified tag: the children of `el` of that tag}, read once (a parent's proxy stays the
-        same object while it is a key here). A comment or processing instruction is keyed by its
-        factory, which no tag asked for equals."""
-        found: dict = {}
-        for node in el:
-            tag = node.tag
-            if tag in found:
-                found[tag].append(node)
-            else:
-                found[tag] = [node]
-        self._kids[el] = found
-        return found
-
     def kids(self, el, tag: str) -> list:
-        """The children of `el` named `tag` (not marked), in document order."""
-        found = self._kids.get(el)
-        if found is None:
-            found = self._index(el)
-        return found.get(_QUALIFIED[tag], ())
+        """The children of `el` named `tag` (not marked), in document order: the index's own list
+        when there are several (not a copy: no caller changes it)."""
+        tag = _QUALIFIED[tag]
+        found = self._more.get((el, tag))
+        if found is not None:
+            return found
+        node = self._first.get(el, _LEAF).get(tag)
+        return [] if node is None else [node]
 
     def child(self, el, *path):
         """The first descendant along `path` (marked as read), or None."""
-        index = self._kids
+        index = self._first
         for tag in path:
             if el is None:
                 return None
-            found = index.get(el)
-            if found is None:
-                found = self._index(el)
-            found = found.get(_QUALIFIED[tag])
-            if not found:
+            el = index.get(el, _LEAF).get(_QUALIFIED[tag])
+            if el is None:
                 return None
-            el = found[0]
             self.seen.add(el)
         return el
 
@@ -133,9 +162,10 @@ class Tree:
             self.seen.update(el.iter())
 
     def children(self, el, tag: str) -> list:
+        """The children of `el` named `tag` (marked as read), in document order (as kids())."""
         if el is None:
             return []
-        found = list(self.kids(el, tag))
+        found = self.kids(el, tag)
         self.seen.update(found)
         return found
 
@@ -145,13 +175,9 @@ class Tree:
         if len(path) == 1:  # child(el, tag), inlined: a hundred calls per formation
             if el is None:
                 return None
-            found = self._kids.get(el)
-            if found is None:
-                found = self._index(el)
-            found = found.get(_QUALIFIED[path[0]])
-            if not found:
+            node = self._first.get(el, _LEAF).get(_QUALIFIED[path[0]])
+            if node is None:
                 return None
-            node = found[0]
             self.seen.add(node)
         else:
             node = self.child(el, *path) if path else self.mark(el)
@@ -177,9 +203,12 @@ class Tree:
     def texts(self, el, tag: str) -> list[tuple[str, object]]:
         """(text, element) of each child `tag` that has a value."""
         found = []
-        for node in self.children(el, tag):
-            value = self.value(node)
-            if value is not None:
+        if el is None:
+            return found
+        seen = self.seen
+        for node in self.kids(el, tag):
+            seen.add(node)
+            if (value := self.value(node)) is not None:
                 found.append((value, node))
         return found
 
@@ -189,11 +218,18 @@ class Tree:
         for block in (self.kids(el, "extras") if el is not None else ()):
             if block.get("info") != info:
                 continue
-            self.mark(block)
+            self.seen.add(block)
             for extra in self.kids(block, "extra"):
-                value = clean(extra.text)
-                if extra.get("info") and value is not None and extra.get("info") not in found:
-                    found[extra.get("info")] = (value, extra)
+                name = extra.get("info")
+                if not name or name in found:
+                    continue
+                text = extra.text
+                if text is None:
+                    continue
+                # as value() does, without its fillers: clean() when there are control characters
+                value = (text.strip() or None) if text.isprintable() else clean(text)
+                if value is not None:
+                    found[name] = (value, extra)
         return found
 
     def extra(self, found: dict, name: str, limit: int | None = None) -> str | None:
@@ -210,6 +246,10 @@ class Tree:
 
     def unread(self) -> list:
         """The outermost elements of the formation that nothing read."""
+        # `seen` holds nodes of this formation only: as many as it has, all were read (the common case)
+        nodes = 1 + sum(map(len, self._first.values())) + sum(len(group) - 1 for group in self._more.values())
+        if len(self.seen) == nodes:
+            return []
         found = []
         for el in self.root.iter(etree.Element):  # elements only, filtered by lxml
             if el in self.seen:
@@ -231,7 +271,7 @@ class Tree:
             self.reject(node, f"{label} « {text} » : nombre attendu entre {low} et {high} : valeur ignorée")
             return None
         if places is not None:
-            rounded = number.quantize(Decimal(1).scaleb(-places))
+            rounded = number.quantize(_step(places))
             if rounded != number:
                 self.warn(node, f"{label} « {text} » arrondi à {rounded} (la base en garde {places} décimale(s))")
             number = rounded
@@ -259,7 +299,7 @@ class Tree:
         text = self.value(node)
         if text is None or text in UNKNOWN_DATES:
             return None
-        parsed = parse_partial_date(text)
+        parsed = _partial_date(text)
         if parsed is None:
             self.reject(node, f"{label} « {text} » : date invalide : valeur ignorée")
         return parsed

@@ -174,8 +174,9 @@ class Parser:
         for node in t.children(el, "action"):
             level, batch, refused = sessions(t, node, org)
             rejected += refused
+            numero = node.get("numero") or "?"
             for key, value in level.items():
-                self.keep_first(t, node, kept, origin, key, value)
+                self.keep_first(t, node, kept, origin, key, value, numero)
             for values in batch:
                 base, rank = values["ext_id"], 1
                 while values["ext_id"] in seen and base.startswith("#"):
@@ -192,18 +193,21 @@ class Parser:
             kept["entrees_sorties"] = None
         return kept, found, rejected
 
-    def keep_first(self, t: Tree, node, kept: dict, origin: dict, key: str, value) -> None:
-        comparable = sorted(c for c, _el in value) if key in CODE_FIELDS else (
+    def keep_first(self, t: Tree, node, kept: dict, origin: dict, key: str, value, numero: str) -> None:
+        """`numero`: the LHEO action's @numero ("?" when it has none)."""
+        if value is None:
+            return
+        comparable = sorted([c for c, _el in value]) if key in CODE_FIELDS else (
             value[0] if key == "programme" and value else value)
-        if comparable in (None, []):
+        if comparable == []:
             return
         if key not in kept:
-            kept[key], origin[key] = value, (node.get("numero") or "?", comparable)
+            kept[key], origin[key] = value, (numero, comparable)
             return
         first_numero, first = origin[key]
         if first != comparable:
             t.warn(node, f"« {ACTION_LEVEL_LABELS[key]} » diffère entre les actions LHEO de la formation "
-                         f"(action {first_numero} : {_shown(first)} ; action {node.get('numero') or '?'} : "
+                         f"(action {first_numero} : {_shown(first)} ; action {numero} : "
                          f"{_shown(comparable)}) : la base en garde une par formation, la première est retenue")
 
     def blocs(self, t: Tree, found: list[dict]) -> list[dict] | None:

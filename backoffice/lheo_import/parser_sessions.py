@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from .. import rules
 from ..export.lheo import SANS_ALTERNANCE
@@ -35,7 +36,8 @@ DEFAULT_INSCRIPTION = "defaut"  # the inscription address is the session's place
 
 
 def _codes(t: Tree, el, tag: str, lower: bool = False) -> list[tuple[str, object]]:
-    return [((value.lower() if lower else value), node) for value, node in t.texts(el, tag)]
+    found = t.texts(el, tag)  # a new list: returned as it is when nothing is lowered
+    return [(value.lower(), node) for value, node in found] if lower else found
 
 
 def action_level(t: Tree, el) -> dict:
@@ -119,12 +121,17 @@ def _financeurs(t: Tree, el) -> list | None:
     return [[code, rows[code]] for code in sorted(rows)] or None
 
 
+@lru_cache(maxsize=8192)  # the same dates come again and again in a feed; a PartialDate is frozen
+def _lheo(parsed) -> str:
+    return parsed.lheo()
+
+
 def _dates_information(t: Tree, el) -> str | None:
     dates = []
     for holder in t.children(el, "date-information"):
         parsed = t.date(holder, "date", label="date d'information")
         if parsed is not None and len(dates) < rules.DATES_INFORMATION_MAX:
-            dates.append(parsed.lheo())
+            dates.append(_lheo(parsed))
         elif parsed is not None:
             t.reject(holder, f"plus de {rules.DATES_INFORMATION_MAX} dates d'information : date ignorée")
     return ",".join(dates) or None
@@ -252,11 +259,13 @@ def _inscription_period(t: Tree, el) -> dict:
         t.reject(periode, "période d'inscription incomplète ou inversée (les deux dates sont nécessaires) : "
                           "période ignorée")
         return {}
-    return {"inscription_debut": debut.lheo(), "inscription_fin": fin.lheo()}
+    return {"inscription_debut": _lheo(debut), "inscription_fin": _lheo(fin)}
 
 
-def session(t: Tree, el, group: dict, organisme: dict) -> dict | None:
-    """One <session> -> its values (None when it cannot be imported: reported)."""
+def session(t: Tree, el, group: dict, organisme: dict, shared: dict | None = None) -> dict | None:
+    """One <session> -> its values (None when it cannot be imported: reported). `shared`: the
+    values of `group` every session takes (its keys not starting with "_"), when worked out once
+    for all the sessions of an action."""
     dates, error = _periode(t, el)
     ext_id = (el.get("numero") or "").strip()
     if not error and len(ext_id) > MAX_EXTERNAL_ID:
@@ -278,7 +287,7 @@ def session(t: Tree, el, group: dict, organisme: dict) -> dict | None:
         inscription = DEFAULT_INSCRIPTION
     niveau_bac = t.extra(mine, "niveau-bac")
     values = {
-        **{k: v for k, v in group.items() if not k.startswith("_")}, **dates, **cycle, **_inscription_period(t, el),
+        **(_shared(group) if shared is None else shared), **dates, **cycle, **_inscription_period(t, el),
         "adresse_inscription": inscription,
         "modalites_inscription": t.text(el, "modalites-inscription", limit=255),
         "etat_recrutement_code": t.text(el, "etat-recrutement"),
@@ -293,6 +302,10 @@ def session(t: Tree, el, group: dict, organisme: dict) -> dict | None:
         t.reject(mine["niveau-bac"][1], f"niveau-bac « {niveau_bac} » inconnu (pre_bac ou post_bac) : valeur ignorée")
     upstream(t, el, "session")
     return values
+
+
+def _shared(group: dict) -> dict:
+    return {k: v for k, v in group.items() if not k.startswith("_")}
 
 
 def _dispositif(cycle: dict) -> str | None:
@@ -314,8 +327,9 @@ def sessions(t: Tree, el, organisme: dict) -> tuple[dict, list[dict], list[str |
     level = action_level(t, el)
     group = group_level(t, el, organisme)
     found, rejected = [], []
+    shared = _shared(group)
     for node in t.children(el, "session"):
-        values = session(t, node, group, organisme)
+        values = session(t, node, group, organisme, shared)
         if values is None:
             rejected.append((node.get("numero") or "").strip() or None)
         else:
