@@ -3,13 +3,11 @@ number with or without its prefix finds its records' rows, other words the autho
 inside the list's filters, in one statement, and a text matching nothing finds nothing."""
 import re
 
-from sqlalchemy import event
-
 from backoffice.actor import ROBOT, Actor, acting_as
 from backoffice.admin_views import search_pool
 from backoffice.extensions import db
 from tests.integration.test_history_readable import _filter_arg
-from tests.integration.test_query_counts import AUTH_SQL
+from tests.integration.test_query_counts import grid_statements
 from tests.integration.test_search_literal import as_user, page
 
 NUMERO = re.compile(r"\b(?:OF|AF|SE)_\d{10}\b")
@@ -77,18 +75,8 @@ def test_a_filtered_journal_pools_what_its_filter_keeps(app, make, monkeypatch):
 def test_a_searched_journal_page_is_one_statement(app, make):
     _organisme, _first, second = _journal(make)
     browser = as_user(app, make, "documentaliste")
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        for typed, expected in (("robot", 1), (str(int(second.numero[3:])), 1), ("zzzz", 2)):
-            statements.clear()
+    for typed, expected in (("robot", 1), (str(int(second.numero[3:])), 1), ("zzzz", 2)):
+        with grid_statements() as grid:
             page(browser, "/admin/journal/", search=typed)
-            grid = [s for s in statements if not AUTH_SQL.search(s)]
-            # the rows with their count in one; a page without rows counts apart (list_query.py _page)
-            assert len(grid) == expected, (typed, grid)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        # the rows with their count in one; a page without rows counts apart (list_query.py _page)
+        assert len(grid) == expected, (typed, grid)

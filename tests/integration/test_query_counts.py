@@ -11,6 +11,7 @@ list a table that grows with the base (it must be an ajax picker). PostgreSQL on
 not depend on the database, and the test is long-ish.
 """
 import re
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -34,6 +35,22 @@ UNITS_SMALL, UNITS_BIG, CHILDREN = 5, 40, 60
 # whole book (60 more): at 50,000 organismes or 2,000 contacts of one organisme, an ajax picker is needed.
 SELECT_GROWTH = 30
 AUTH_SQL = re.compile(r"\bFROM users\b|= user_organisme\.user_id\b", re.I)  # the logged-in user and its organismes
+
+
+@contextmanager
+def grid_statements():
+    """The statements run inside the block, but the logged-in user's (AUTH_SQL): a list filled as they run."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not AUTH_SQL.search(statement):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _unit(make, n: int, programme):

@@ -9,7 +9,7 @@ import uuid
 from io import BytesIO
 
 import pytest
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session as OrmSession
 
 from backoffice.extensions import db
@@ -19,7 +19,7 @@ from backoffice.models.search_keys import action_key, organisme_key
 from backoffice.rules import SEARCH_MAX
 from backoffice.services.search_text import text_condition
 from tests.integration import lheo_screen_support
-from tests.integration.test_query_counts import AUTH_SQL
+from tests.integration.test_query_counts import grid_statements
 from tests.integration.test_search_literal import LITERAL, LOOKALIKE, _filter_groups, as_user, page
 from tests.lheo_helpers import simple_offer
 from tests.lheo_import_helpers import prepare_riche_referential
@@ -253,20 +253,10 @@ def test_a_searched_grid_page_is_one_statement(app, make):
         make.session(make.action(make.organisme(raison_sociale=f"Institut Soudure {n}"), intitule=f"Soudure {n}"))
     action = make.action(intitule="Soudure TIG")
     browser = as_user(app, make, "documentaliste")
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        for endpoint, args in (("actions", {"liste": "toute_offre", "search": "SOUDURE institut"}),
-                               ("actions", {"liste": "toute_offre", "search": action.numero}),
-                               ("sessions", {"search": "soudure"}),
-                               ("organismes", {"search": "institut soud"})):
-            statements.clear()
+    for endpoint, args in (("actions", {"liste": "toute_offre", "search": "SOUDURE institut"}),
+                           ("actions", {"liste": "toute_offre", "search": action.numero}),
+                           ("sessions", {"search": "soudure"}),
+                           ("organismes", {"search": "institut soud"})):
+        with grid_statements() as grid:
             found = row_ids(page(browser, f"/admin/{endpoint}/", **args), endpoint)
-            grid = [s for s in statements if not AUTH_SQL.search(s)]
-            assert found and len(grid) == 1, (endpoint, args, grid)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        assert found and len(grid) == 1, (endpoint, args, grid)
