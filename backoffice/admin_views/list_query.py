@@ -69,14 +69,15 @@ class ListQueryMixin:
         page = min(max(page or 0, 0), reachable_pages(size, self.count_cap) - 1 if size else 0)
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
                                         execute=False, page_size=page_size)
+        # a search _apply_search set aside, searched in the list as filtered (never left for another list)
+        pool_text = g.pop("_search_pool_text", None) if has_request_context() else None
+        if pool_text is not None:
+            query = self.search_pool(query.limit(None).offset(None), pool_text)
+            if size:
+                query = query.limit(size).offset(page * size)
         if not execute:  # exports stream the query (every column) and need no count
             return count, query.options(*self.list_loader_options(), *self._built(
                 "export", lambda: self._eager_loads(self.export_eager_load)))
-        pool_text = g.pop("_search_pool_text", None) if has_request_context() else None
-        if pool_text is not None:
-            query = self.search_pool(query.limit(None).offset(None), pool_text)  # in the list as filtered
-            if size:
-                query = query.limit(size).offset(page * size)
         if size and self.asks_last_page():
             return self._last_page(query, size)
         return self._page(query, page * (size or 0), ranked=pool_text is not None)
