@@ -58,4 +58,6 @@ PYTHON=${PYTHON:-python3}
 # --- Lint first: a style error fails the run as a test would.
 .venv/bin/ruff check --quiet .
 
-exec .venv/bin/python -m pytest "$@"
+# --- Tests, one worker per core (pytest-xdist: each test has its own databases, Redis keys and
+# ports); TEST_WORKERS=0 runs them in this process, and an -n given to ./test.sh wins.
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-auto}" "$@"
