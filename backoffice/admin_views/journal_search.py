@@ -23,19 +23,23 @@ from sqlalchemy.orm import aliased
 
 from ..models import History
 from ..rules import format_numero
+from ..rules.identifiers import NUMERO_PREFIX
 from ..services.search_text import contains
 from . import search_pool
 
-NUMBER_DIGITS_MAX = 10  # the digits of an OF_/AF_/SE_ number (rules/identifiers.py)
 RECENT = (History.at.desc(), History.id.desc())
 
 
 def digits_numero_condition(text: str):
     """The rows of the records numbered `text` when it is digits alone (any prefix), else None."""
     digits = text.strip()
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > NUMBER_DIGITS_MAX or int(digits) == 0:
+    if not (digits.isascii() and digits.isdigit()):
         return None
-    return History.numero.in_([format_numero(prefix, int(digits)) for prefix in ("OF", "AF", "SE")])
+    try:  # rules/identifiers.py says which numbers exist
+        numbers = [format_numero(prefix, int(digits)) for prefix in NUMERO_PREFIX.values()]
+    except ValueError:
+        return None
+    return History.numero.in_(numbers)
 
 
 def _labels_holding(words: list[str]):
